@@ -148,14 +148,13 @@ export function parseReference(text: string): ImageReference {
   return parseRegistryReference(text);
 }
 
-/** `PATH[:TAG]`; the tag is what follows the last `:` after the last `/`. */
+/** `PATH[:REF]`, split at the first `:` as skopeo's transports do. */
 function splitLocal(
   kind: LocalReference['kind'],
   body: string
 ): LocalReference {
-  const lastSlash = body.lastIndexOf('/');
-  const colon = body.lastIndexOf(':');
-  if (colon > lastSlash && colon > 0) {
+  const colon = body.indexOf(':');
+  if (colon > 0) {
     const tag = body.slice(colon + 1);
     const path = body.slice(0, colon);
     return tag ? { kind, path, tag } : { kind, path };
