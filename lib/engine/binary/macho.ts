@@ -28,8 +28,9 @@ const MH_MAGIC = 0xfeedface;
 const MH_MAGIC_64 = 0xfeedfacf;
 const MH_CIGAM = 0xcefaedfe;
 const MH_CIGAM_64 = 0xcffaedfe;
-/** Universal headers, always big-endian. */
+/** Universal header with 32-bit slice offsets (always big-endian). */
 export const FAT_MAGIC = 0xcafebabe;
+/** Universal header with 64-bit slice offsets (always big-endian). */
 export const FAT_MAGIC_64 = 0xcafebabf;
 
 const FAT_HEADER_SIZE = 8;
@@ -83,7 +84,7 @@ export function classifyCafebabe(word: number): 'fat' | 'java' | 'none' {
 }
 
 /** Size of the fat header plus its slice table. */
-export function fatTableSize(magic: number, count: number): number {
+function fatTableSize(magic: number, count: number): number {
   const entry = magic === FAT_MAGIC_64 ? FAT_ARCH_64_SIZE : FAT_ARCH_SIZE;
   return FAT_HEADER_SIZE + count * entry;
 }

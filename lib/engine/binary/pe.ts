@@ -176,8 +176,8 @@ function hasClrHeader(
 function readyToRun(
   rawMachine: number
 ): { readonly machine: number; readonly os: string } | undefined {
-  // A plain Windows machine value is never also an XORed one.
-  if (MACHINES.has(rawMachine)) return undefined;
+  // No known machine XORed with a constant gives another known machine, so
+  // a plain Windows value never matches here.
   for (const [constant, os] of R2R_OS) {
     const machine = rawMachine ^ constant;
     if (MACHINES.has(machine)) return { machine, os };

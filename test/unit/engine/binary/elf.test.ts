@@ -372,6 +372,61 @@ describe('ARM float ABI and variant', () => {
     expect(identity.floatAbi).toBe('hard');
   });
 
+  /**
+   * Offsets in the armhf fixture's attributes: `Tag_CPU_name` (5) with its
+   * string comes first, then `Tag_CPU_arch` (6) and its value.
+   */
+  function attributes(bytes: Uint8Array) {
+    const file = Buffer.from(bytes);
+    const cpuName = file.indexOf('aeabi\0') + 'aeabi\0'.length + 5;
+    const cpuArch = file.indexOf(0, cpuName) + 1;
+    return { cpuName, cpuArch };
+  }
+
+  it.each([
+    { arch: 4, variant: 'v5' },
+    { arch: 6, variant: 'v6' },
+    { arch: 9, variant: 'v6' },
+    { arch: 10, variant: 'v7' },
+    { arch: 14, variant: 'v8' },
+    { arch: 22, variant: 'v8' },
+    { arch: 11, variant: undefined },
+    { arch: 15, variant: undefined },
+  ])('Tag_CPU_arch $arch → $variant', ({ arch, variant }) => {
+    // Prepare
+    const bytes = readFixture('hello-armhf-v7');
+    const at = attributes(bytes);
+    expect([
+      bytes[at.cpuName],
+      bytes[at.cpuArch],
+      bytes[at.cpuArch + 1],
+    ]).toEqual([5, 6, 10]);
+    bytes[at.cpuArch + 1] = arch;
+
+    // Act
+    const identity = identityOf(probe(bytes));
+
+    // Assess
+    expect(identity.variant).toBe(variant);
+  });
+
+  it.each([
+    { tag: 4, meaning: 'Tag_CPU_raw_name, a string' },
+    { tag: 65, meaning: 'an unknown odd tag, a string' },
+    { tag: 32, meaning: 'Tag_compatibility, a number then a string' },
+    { tag: 66, meaning: 'an unknown even tag, a number' },
+  ])('skips tag $tag ($meaning) before Tag_CPU_arch', ({ tag }) => {
+    // Prepare
+    const bytes = readFixture('hello-armhf-v7');
+    bytes[attributes(bytes).cpuName] = tag;
+
+    // Act
+    const identity = identityOf(probe(bytes));
+
+    // Assess
+    expect(identity.variant).toBe('v7');
+  });
+
   it('leaves the variant unknown when the attributes are damaged', () => {
     // Prepare: replace the 'aeabi' vendor name
     const bytes = readFixture('hello-armhf-v7');
