@@ -57,17 +57,22 @@ export async function openLocalSource(
 /**
  * `docker-archive:app.tar:app:1.0` parses as path `app.tar:app`, tag `1.0`,
  * because a tag is what follows the last `:`. skopeo splits at the first
- * `:` instead, so a `repo:tag` reference works; do the same whenever the
- * parsed path does not exist but the part before its first `:` does.
+ * `:` of the file part instead, so a `repo:tag` reference works; do the same
+ * whenever the parsed path does not exist: the file is the shortest prefix
+ * ending before a `:` that exists.
  */
 async function splitRepoTag(
   ref: LocalReference
 ): Promise<{ path: string; tag?: string }> {
-  const colon = ref.path.indexOf(':');
-  if (!ref.tag || colon <= 0 || (await exists(ref.path))) return ref;
-  const path = ref.path.slice(0, colon);
-  if (!(await exists(path))) return ref;
-  return { path, tag: `${ref.path.slice(colon + 1)}:${ref.tag}` };
+  if (!ref.tag || (await exists(ref.path))) return ref;
+  for (let colon = ref.path.indexOf(':'); colon > 0; ) {
+    const path = ref.path.slice(0, colon);
+    if (await exists(path)) {
+      return { path, tag: `${ref.path.slice(colon + 1)}:${ref.tag}` };
+    }
+    colon = ref.path.indexOf(':', colon + 1);
+  }
+  return ref;
 }
 
 async function exists(path: string): Promise<boolean> {
