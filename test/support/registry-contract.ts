@@ -166,6 +166,18 @@ export function describeRegistryContract(
       await expect(read).rejects.not.toSatisfy(isCode('internal'));
       expect(chunks).toEqual([]);
     });
+
+    it.each(HOSTILE_DIGESTS.filter((d) => /^[a-z0-9]+:/.test(d)))(
+      'refuses the manifest digest %j',
+      async (digest) => {
+        // Act
+        const { registry, repository } = subject;
+        const fetched = registry.getManifest(repository, digest);
+        // Assess
+        await expect(fetched).rejects.toBeInstanceOf(ScannerError);
+        await expect(fetched).rejects.not.toSatisfy(isCode('internal'));
+      }
+    );
   });
 }
 

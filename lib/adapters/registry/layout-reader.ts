@@ -147,7 +147,7 @@ export class LayoutReader implements ImageSource {
     const file = await this.files.find(blobPath(digest));
     if (!file) {
       throw new RegistryError(
-        `blob ${digest} is not in ${this.source}: the layout is incomplete; write it again`,
+        `blob ${digest} is not in ${this.source}: check the digest, or write the layout again if a manifest names it`,
         { code: 'not-found' }
       );
     }

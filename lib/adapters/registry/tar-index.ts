@@ -75,7 +75,7 @@ export class TarIndex {
     }
   }
 
-  /** Names of all members, in archive order (for messages). */
+  /** Names of all file and link members, in archive order. */
   names(): string[] {
     return [...this.members.keys()];
   }

@@ -191,7 +191,7 @@ describe('OciLayoutRegistry', () => {
     // Assess
     await expect(fetched).rejects.toMatchObject({
       code: 'not-found',
-      message: `blob ${missing} is not in oci:${layout}: the layout is incomplete; write it again`,
+      message: `blob ${missing} is not in oci:${layout}: check the digest, or write the layout again if a manifest names it`,
     });
   });
 
