@@ -44,7 +44,7 @@ export async function readRange(range: FileRange): Promise<Uint8Array> {
       if (bytesRead === 0) throw shortRead(range, done);
       done += bytesRead;
     }
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
+    return buffer;
   } finally {
     await handle.close();
   }

@@ -132,15 +132,13 @@ export class LayoutReader implements ImageSource {
   }
 
   private candidates(): Candidate<Descriptor>[] {
-    return this.entries.map((entry) => {
-      const names = [entry.annotations?.[REF_NAME]];
-      names.push(entry.annotations?.[IMAGE_NAME]);
-      return {
-        names: names.filter((n): n is string => !!n),
-        id: entry.digest,
-        value: entry,
-      };
-    });
+    return this.entries.map((entry) => ({
+      names: [REF_NAME, IMAGE_NAME]
+        .map((key) => entry.annotations?.[key])
+        .filter((name): name is string => !!name),
+      id: entry.digest,
+      value: entry,
+    }));
   }
 
   private async blob(digest: string): Promise<LayoutFile> {
