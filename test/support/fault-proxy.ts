@@ -48,6 +48,8 @@ export interface FaultProxy {
   hugeBytesWritten: number;
   /** Applies `action` to the next `times` requests whose path matches. */
   inject(path: RegExp, action: FaultAction, times?: number): void;
+  /** Forgets every rule, recorded request and byte count. */
+  reset(): void;
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     hugeBytesWritten: 0,
     inject(path, action, times = 1) {
       rules.push({ path, action, remaining: times });
+    },
+    reset() {
+      rules.length = 0;
+      proxy.requests.length = 0;
+      proxy.hugeBytesWritten = 0;
     },
     stop: async () => undefined,
   };
@@ -168,9 +175,12 @@ async function streamHuge(
   res.writeHead(200, headers);
   const chunk = Buffer.alloc(64 * 1024, 0x20);
   let closed = false;
+  let wake = () => {};
   res.on('close', () => {
     closed = true;
+    wake();
   });
+  res.on('drain', () => wake());
   let written = 0;
   while (written < action.bytes && !closed) {
     const size = Math.min(chunk.length, action.bytes - written);
@@ -179,8 +189,7 @@ async function streamHuge(
     proxy.hugeBytesWritten = written;
     if (!flushed) {
       await new Promise<void>((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
+        wake = resolve;
       });
     }
   }
