@@ -109,6 +109,14 @@ export class Authenticator {
     return header;
   }
 
+  /**
+   * Forgets the token for `repository` after the registry refused it even
+   * right after a challenge, so the next request starts over.
+   */
+  forget(repository: string): void {
+    this.tokens.delete(pullScope(repository));
+  }
+
   private credentials(): Promise<Credentials | undefined> {
     return this.options.auth
       ? this.options.auth.credentialsFor(this.options.registry)

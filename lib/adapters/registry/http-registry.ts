@@ -52,6 +52,8 @@ export interface HttpRegistryOptions {
   readonly dispatcher?: Dispatcher;
   /** `User-Agent` header value. */
   readonly userAgent?: string;
+  /** Clock in ms since the epoch, for token expiry and dated `Retry-After`. */
+  readonly now?: () => number;
 }
 
 const HOST_GRAMMAR =
@@ -81,7 +83,7 @@ export class HttpRegistry implements Registry {
       );
     }
     this.name = options.registry;
-    this.policy = resolveRetry(options.retry);
+    this.policy = resolveRetry({ now: options.now, ...options.retry });
     const insecure = options.insecure ?? isLoopbackHost(options.registry);
     const dispatcher = options.dispatcher ?? getGlobalDispatcher();
     const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;

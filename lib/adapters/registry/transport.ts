@@ -79,6 +79,7 @@ export class Transport {
         await discard(result.response.body);
         sent = next;
         result = await this.follow(transportRequest, sent);
+        if (result.statusCode === 401) authenticator.forget(repository);
       }
     }
     const { response } = result;
