@@ -5,7 +5,7 @@ import {
   type ScanImageOptions,
   scanImage,
 } from '../../../lib/usecases/scan-image.js';
-import { fixture } from '../../support/binaries.js';
+import { readFixture as fixture } from '../../support/binary-fixtures.js';
 import { MemoryRegistry } from '../../support/memory-registry.js';
 import {
   buildImage,

@@ -11,7 +11,7 @@ import {
   DEFAULT_WALK_LIMITS,
   walkTar,
 } from '../../../../lib/engine/layer/tar-walk.js';
-import { fixture } from '../../../support/binaries.js';
+import { readFixture as fixture } from '../../../support/binary-fixtures.js';
 import { type FileSpec, makeTar } from '../../../support/oci-image.js';
 
 async function* chunks(

@@ -1,0 +1,170 @@
+/**
+ * The `archscan` command line: parse argv, run one command, return the exit
+ * code. `bin/scan.ts` is the only caller that touches `process`; everything
+ * here writes through {@link CliIo}.
+ */
+import {
+  Command,
+  CommanderError,
+  InvalidArgumentError,
+  Option,
+} from 'commander';
+import { ScannerError } from '../engine/errors.js';
+import { parsePlatformList } from '../engine/platform/platform.js';
+import { DEFAULT_CONCURRENCY } from '../usecases/scan-image.js';
+import { type CliIo, ExitCode } from './io.js';
+import { type FailOn, type OutputFormat, scanCommand } from './scan-command.js';
+
+export const VERSION = '0.1.0';
+
+const SCAN_HELP = `
+Reference forms:
+  alpine, ghcr.io/org/app:1.4.0, 127.0.0.1:5000/team/app@sha256:…   a registry
+  oci:DIR[:TAG]                 an OCI image layout (docker buildx --output type=oci,tar=false)
+  oci-archive:FILE[:TAG]        an OCI layout in a tar (docker buildx --output type=oci)
+  docker-archive:FILE[:REPO:TAG] docker save output
+
+Exit codes: 0 pass, 1 findings at or above --fail-on, 2 the scan could not be done.
+
+Examples:
+  archscan scan --platform linux/amd64,linux/arm64 ghcr.io/org/app:1.4.0
+  archscan scan --format sarif oci-archive:image.tar > archscan.sarif
+  archscan scan --format json --fail-on never my-api:1.4.0 | jq .findings
+`;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new InvalidArgumentError('expected a whole number from 1 to 64.');
+  }
+  return n;
+}
+
+function byteCount(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?$/i.exec(value.trim());
+  const scale: Record<string, number> = {
+    '': 1,
+    k: 1024,
+    m: 1024 ** 2,
+    g: 1024 ** 3,
+    t: 1024 ** 4,
+  };
+  const unit = (match?.[2] ?? '').toLowerCase().replace(/i?b$/, '');
+  if (!match || scale[unit] === undefined) {
+    throw new InvalidArgumentError('expected a size such as 500MiB or 64GiB.');
+  }
+  return Math.floor(Number(match[1]) * (scale[unit] ?? 1));
+}
+
+function platforms(value: string) {
+  try {
+    return parsePlatformList(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/**
+ * Runs archscan with `argv` (the words after `archscan`).
+ *
+ * @example
+ * const code = await run(['scan', 'oci:./layout'], { stdout, stderr, env: process.env });
+ */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = new Command('archscan')
+    .description(
+      'Catch container images whose CPU architecture is not what they claim.'
+    )
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showHelpAfterError('(run archscan scan --help for usage)');
+  program
+    .command('scan')
+    .description('scan an image: platforms, configs and every native binary')
+    .argument(
+      '<reference>',
+      'image to scan (registry reference, oci:DIR, oci-archive:FILE or docker-archive:FILE)'
+    )
+    .option(
+      '-p, --platform <list>',
+      'platforms the image must provide, e.g. linux/amd64,linux/arm64 (default: those it declares)',
+      platforms
+    )
+    .addOption(
+      new Option('-f, --format <format>', 'output format')
+        .choices(['table', 'json', 'sarif'])
+        .default('table')
+    )
+    .addOption(
+      new Option(
+        '--fail-on <severity>',
+        'exit 1 on findings of this severity or worse'
+      )
+        .choices(['error', 'warning', 'never'])
+        .default('error')
+    )
+    .option(
+      '-c, --concurrency <n>',
+      'layers downloaded at once',
+      positiveInt,
+      DEFAULT_CONCURRENCY
+    )
+    .option('--no-cache', 'do not read or write the layer-facts cache')
+    .option(
+      '--cache-dir <dir>',
+      'layer-facts cache directory (default: $XDG_CACHE_HOME/archscan or ~/.cache/archscan)'
+    )
+    .option(
+      '--insecure',
+      'allow plain HTTP to a registry that is not on loopback',
+      false
+    )
+    .option(
+      '--max-layer-bytes <size>',
+      'refuse a layer that expands beyond this (default 64GiB)',
+      byteCount
+    )
+    .addHelpText('after', SCAN_HELP)
+    .action(async (reference: string, opts: Record<string, unknown>) => {
+      exitCode = await scanCommand(
+        reference,
+        {
+          format: opts.format as OutputFormat,
+          failOn: opts.failOn as FailOn,
+          concurrency: opts.concurrency as number,
+          cache: opts.cache as boolean,
+          insecure: opts.insecure as boolean,
+          ...(opts.platform
+            ? {
+                platform: opts.platform as ReturnType<typeof parsePlatformList>,
+              }
+            : {}),
+          ...(opts.cacheDir ? { cacheDir: opts.cacheDir as string } : {}),
+          ...(opts.maxLayerBytes
+            ? { maxLayerBytes: opts.maxLayerBytes as number }
+            : {}),
+        },
+        io,
+        VERSION
+      );
+    });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.error;
+    }
+    const message =
+      error instanceof ScannerError
+        ? error.message
+        : `unexpected failure: ${(error as Error)?.message ?? String(error)}`;
+    io.stderr.write(`archscan: ${message}\n`);
+    return ExitCode.error;
+  }
+}
