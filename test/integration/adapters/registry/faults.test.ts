@@ -227,6 +227,26 @@ describe('HttpRegistry through a fault-injecting proxy', () => {
     expect(progress).toBe(layer.bytes.length);
   });
 
+  it('keeps resuming through a 503 on the resume request', async () => {
+    // Prepare
+    proxy.inject(BLOB_PATH, { kind: 'cut', afterBytes: 500_000 });
+    proxy.inject(BLOB_PATH, { kind: 'status', status: 503 });
+
+    // Act
+    const bytes = await collect(client().getBlob(REPO, layerDescriptor));
+
+    // Assess
+    expect(sha256(bytes)).toBe(layer.digest);
+    expect(proxy.requests.map((r) => r.fault)).toEqual([
+      'cut',
+      'status',
+      undefined,
+    ]);
+    expect(proxy.requests[2]?.headers.range).toBe(
+      proxy.requests[1]?.headers.range
+    );
+  });
+
   it('fails after the resume budget when every try is cut', async () => {
     // Prepare
     proxy.inject(BLOB_PATH, { kind: 'cut', afterBytes: 100_000 }, 10);
