@@ -109,6 +109,11 @@ export class Authenticator {
     return header;
   }
 
+  /** True when the auth source has credentials for this registry. */
+  async hasCredentials(): Promise<boolean> {
+    return (await this.credentials()) !== undefined;
+  }
+
   /**
    * Forgets the token for `repository` after the registry refused it even
    * right after a challenge, so the next request starts over.

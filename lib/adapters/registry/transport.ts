@@ -86,9 +86,12 @@ export class Transport {
     if (response.statusCode === 200 || response.statusCode === 206) {
       return { value: response };
     }
+    // An anonymous bearer token is not a credential the user can fix.
+    const authenticated =
+      response.statusCode === 401 && (await authenticator.hasCredentials());
     const error = await responseError(
       response,
-      this.context(transportRequest, sent !== undefined)
+      this.context(transportRequest, authenticated)
     );
     const retryAfterMs = parseRetryAfter(
       headerValue(response.headers, 'retry-after'),

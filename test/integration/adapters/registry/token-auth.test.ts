@@ -200,4 +200,20 @@ describe('HttpRegistry against a registry with bearer token auth', () => {
     expect(sha256(manifest.bytes)).toBe(top.digest);
     expect(tokens.requests).toHaveLength(2);
   });
+
+  it('tells an anonymous caller refused by the registry to log in', async () => {
+    // Act
+    const error = await registryWith()
+      .getManifest(REPO, 'v1')
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(RegistryError);
+    expect((error as RegistryError).message).toMatch(
+      /^authentication required for .*: run docker login or set credentials/
+    );
+    expect(tokens.requests).toMatchObject([
+      { user: undefined, authorization: undefined },
+    ]);
+  });
 });
