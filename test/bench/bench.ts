@@ -119,7 +119,10 @@ async function floor(baseUrl: string, digests: string[]): Promise<number> {
 }
 
 interface Timed {
+  /** Wall time of the whole process, Node start-up included. */
   ms: number;
+  /** The report's own `stats.durationMs`: the scan without process start-up. */
+  scanMs: number;
   maxRssMb: number;
   code: number | null;
 }
@@ -130,9 +133,11 @@ function scan(
   repository: string,
   extra: string[]
 ): Promise<Timed> {
-  // Reports the child's own peak RSS on fd 3 as it exits.
+  // Reports the child's own peak RSS (VmHWM, in kB) on fd 3 as it exits.
+  // Not process.resourceUsage().maxRSS: Linux keeps ru_maxrss across
+  // execve, so a child would report this (large) benchmark process's peak.
   const reporter =
-    "data:text/javascript,import{writeSync}from'node:fs';process.on('exit',()=>writeSync(3,String(process.resourceUsage().maxRSS)))";
+    "data:text/javascript,import{readFileSync,writeSync}from'node:fs';process.on('exit',()=>writeSync(3,/VmHWM:\\s*(\\d+)/.exec(readFileSync('/proc/self/status','utf8'))[1]))";
   const started = performance.now();
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
@@ -147,16 +152,23 @@ function scan(
         ...extra,
         `${host}/${repository}:1`,
       ],
-      { stdio: ['ignore', 'ignore', 'inherit', 'pipe'] }
+      { stdio: ['ignore', 'pipe', 'inherit', 'pipe'] }
     );
     let rss = '';
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
     child.stdio[3]?.on('data', (chunk: Buffer) => {
       rss += chunk.toString();
     });
     child.on('error', reject);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': stdout and fd 3 are fully read by then.
+    child.on('close', (code) => {
+      const report = JSON.parse(stdout) as { stats: { durationMs: number } };
       resolvePromise({
         ms: performance.now() - started,
+        scanMs: report.stats.durationMs,
         maxRssMb: Number(rss) / 1024,
         code,
       });
@@ -248,7 +260,8 @@ async function main(): Promise<void> {
       `scan ÷ naive                        ${(scanMs / naiveMs).toFixed(3)}   (target ≤ 0.25)`,
       `peak RSS, big image                 ${median(scans.map((s) => s.maxRssMb)).toFixed(0)} MB   (target ≤ 200)`,
       `peak RSS, small image (2 layers)    ${median(small.map((s) => s.maxRssMb)).toFixed(0)} MB`,
-      `warm rescan ÷ first scan            ${(median(warm.map((w) => w.ms)) / first.ms).toFixed(3)}   (target ≤ 0.05; first ${first.ms.toFixed(0)} ms, warm ${median(warm.map((w) => w.ms)).toFixed(0)} ms)`,
+      `warm rescan ÷ first scan, scan time ${(median(warm.map((w) => w.scanMs)) / first.scanMs).toFixed(3)}   (target ≤ 0.05; report durationMs: first ${first.scanMs} ms, warm ${median(warm.map((w) => w.scanMs))} ms)`,
+      `warm rescan ÷ first scan, process   ${(median(warm.map((w) => w.ms)) / first.ms).toFixed(3)}   (wall clock incl. Node start-up: first ${first.ms.toFixed(0)} ms, warm ${median(warm.map((w) => w.ms)).toFixed(0)} ms)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

@@ -10,6 +10,7 @@ import { Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Decompress as FzstdDecompress } from 'fzstd';
 import { FormatError, LimitExceededError } from '../errors.js';
+import { streamChunks } from '../stream-chunks.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -46,7 +47,7 @@ function through(
 ): AsyncIterable<Uint8Array> {
   const input = Readable.from(source, { objectMode: false });
   input.on('error', (error) => transform.destroy(error));
-  return input.pipe(transform);
+  return streamChunks(input.pipe(transform));
 }
 
 function gunzip(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
