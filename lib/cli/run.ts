@@ -3,6 +3,7 @@
  * code. `bin/scan.ts` is the only caller that touches `process`; everything
  * here writes through {@link CliIo}.
  */
+import { availableParallelism } from 'node:os';
 import {
   Command,
   CommanderError,
@@ -54,6 +55,14 @@ function byteCount(value: string): number {
     throw new InvalidArgumentError('expected a size such as 500MiB or 64GiB.');
   }
   return Math.floor(Number(match[1]) * (scale[unit] ?? 1));
+}
+
+function ratio(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 2) {
+    throw new InvalidArgumentError('expected a number of 2 or more.');
+  }
+  return n;
 }
 
 function platforms(value: string) {
@@ -110,9 +119,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     )
     .option(
       '-c, --concurrency <n>',
-      'layers downloaded at once',
+      'layers downloaded and inflated at once (default: one per CPU core)',
       positiveInt,
-      DEFAULT_CONCURRENCY
+      Math.max(DEFAULT_CONCURRENCY, availableParallelism())
     )
     .option('--no-cache', 'do not read or write the layer-facts cache')
     .option(
@@ -128,6 +137,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       '--max-layer-bytes <size>',
       'refuse a layer that expands beyond this (default 64GiB)',
       byteCount
+    )
+    .option(
+      '--max-inflate-ratio <n>',
+      'refuse a layer that expands more than N times its compressed size, beyond 1 GiB (default 200)',
+      ratio
     )
     .addHelpText('after', SCAN_HELP)
     .action(async (reference: string, opts: Record<string, unknown>) => {
@@ -145,6 +159,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
               }
             : {}),
           ...(opts.cacheDir ? { cacheDir: opts.cacheDir as string } : {}),
+          ...(opts.maxInflateRatio
+            ? { maxInflateRatio: opts.maxInflateRatio as number }
+            : {}),
           ...(opts.maxLayerBytes
             ? { maxLayerBytes: opts.maxLayerBytes as number }
             : {}),

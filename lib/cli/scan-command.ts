@@ -8,6 +8,7 @@ import {
   FileLayerCache,
 } from '../adapters/local/file-layer-cache.js';
 import type { ScanReport } from '../engine/findings/report.js';
+import { DEFAULT_LAYER_LIMITS } from '../engine/layer/scan-layer.js';
 import type { Platform } from '../engine/platform/platform.js';
 import { parseReference } from '../engine/reference/reference.js';
 import { scanImage } from '../usecases/scan-image.js';
@@ -29,6 +30,7 @@ export interface ScanCommandOptions {
   readonly cacheDir?: string;
   readonly insecure: boolean;
   readonly maxLayerBytes?: number;
+  readonly maxInflateRatio?: number;
 }
 
 /** Runs a scan and prints it; returns the exit code. */
@@ -63,15 +65,15 @@ export async function scanCommand(
         concurrency: options.concurrency,
         ...(options.platform ? { expectedPlatforms: options.platform } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
-        ...(options.maxLayerBytes
-          ? {
-              limits: {
-                ...(await import('../engine/layer/scan-layer.js'))
-                  .DEFAULT_LAYER_LIMITS,
-                maxLayerBytes: options.maxLayerBytes,
-              },
-            }
-          : {}),
+        limits: {
+          ...DEFAULT_LAYER_LIMITS,
+          ...(options.maxLayerBytes
+            ? { maxLayerBytes: options.maxLayerBytes }
+            : {}),
+          ...(options.maxInflateRatio
+            ? { maxInflateRatio: options.maxInflateRatio }
+            : {}),
+        },
       }
     );
   } finally {

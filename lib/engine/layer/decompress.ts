@@ -173,7 +173,7 @@ export async function* decompress(
       if (total > maxBytes) {
         throw new LimitExceededError(
           'inflated-bytes',
-          `layer expands to more than ${maxBytes} bytes: refusing a possible decompression bomb (raise --max-layer-bytes if the layer is genuine)`
+          `layer expands to more than ${maxBytes} bytes: refusing a possible decompression bomb (raise --max-layer-bytes and --max-inflate-ratio if the layer is genuine)`
         );
       }
       yield chunk;

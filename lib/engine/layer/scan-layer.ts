@@ -15,13 +15,33 @@ import { DEFAULT_WALK_LIMITS, type WalkLimits, walkTar } from './tar-walk.js';
 export interface LayerLimits extends WalkLimits {
   /** Most uncompressed bytes one layer may expand to (decompression-bomb bound). */
   maxLayerBytes: number;
+  /** Most uncompressed bytes per compressed byte, above {@link minRatioBytes}. */
+  maxInflateRatio: number;
+  /** Layers may always expand to this many bytes, whatever the ratio. */
+  minRatioBytes: number;
 }
 
 export const DEFAULT_LAYER_LIMITS: LayerLimits = {
   ...DEFAULT_WALK_LIMITS,
   // Real layers rarely exceed a few GB; 64 GiB stops a bomb without refusing big images.
   maxLayerBytes: 64 * 1024 ** 3,
+  // Real layers inflate 2-10x, sparse files of zeros more; gzip's ceiling is
+  // ~1032x, so 200x catches a bomb after reading a fraction of it.
+  maxInflateRatio: 200,
+  minRatioBytes: 1024 ** 3,
 };
+
+/** The inflated-bytes cap for one layer of `compressedSize` bytes. */
+export function inflateCap(
+  limits: LayerLimits,
+  compressedSize: number
+): number {
+  const byRatio = Math.max(
+    limits.minRatioBytes,
+    compressedSize * limits.maxInflateRatio
+  );
+  return Math.min(limits.maxLayerBytes, byRatio);
+}
 
 export interface ScanLayerOptions {
   limits?: LayerLimits;
@@ -60,7 +80,10 @@ export async function scanLayer(
   };
   let inflated = 0;
   async function* counted(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of decompress(feed, limits.maxLayerBytes)) {
+    for await (const chunk of decompress(
+      feed,
+      inflateCap(limits, descriptor.size)
+    )) {
       inflated += chunk.length;
       yield chunk;
     }
