@@ -7,14 +7,18 @@
  */
 import type { Readable } from 'node:stream';
 
-/** Chunks buffered before the source is paused (zlib chunks are 1 MiB). */
-const HIGH_WATER_CHUNKS = 4;
+/**
+ * Bytes buffered before the source is paused: four 1 MiB zlib chunks, or
+ * sixty-four 64 KiB socket reads (pausing a socket much sooner stalls it).
+ */
+const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 
 /** Yields `stream`'s chunks unchanged; destroys the stream if the consumer stops early. */
 export async function* streamChunks(
   stream: Readable
 ): AsyncGenerator<Uint8Array> {
   const queue: Uint8Array[] = [];
+  let queued = 0;
   let ended = false;
   let failure: unknown;
   let wake: (() => void) | undefined;
@@ -25,7 +29,8 @@ export async function* streamChunks(
   };
   stream.on('data', (chunk: Uint8Array) => {
     queue.push(chunk);
-    if (queue.length >= HIGH_WATER_CHUNKS) stream.pause();
+    queued += chunk.length;
+    if (queued >= HIGH_WATER_BYTES) stream.pause();
     signal();
   });
   stream.once('end', () => {
@@ -40,7 +45,8 @@ export async function* streamChunks(
     for (;;) {
       const chunk = queue.shift();
       if (chunk) {
-        if (queue.length === 0 && stream.isPaused()) stream.resume();
+        queued -= chunk.length;
+        if (queued < HIGH_WATER_BYTES / 2 && stream.isPaused()) stream.resume();
         yield chunk;
         continue;
       }

@@ -23,7 +23,7 @@ describe('streamChunks', () => {
   it('pauses a fast source while the consumer is behind', async () => {
     // Prepare
     const source = new PassThrough();
-    for (let i = 0; i < 20; i++) source.write(Buffer.alloc(10, i));
+    for (let i = 0; i < 20; i++) source.write(Buffer.alloc(1024 * 1024, i));
     source.end();
     // Act
     const iterator = streamChunks(source);
