@@ -71,8 +71,10 @@ function layerFiles(index: number): FileSpec[] {
 }
 
 async function ensureImages(baseUrl: string): Promise<void> {
-  const head = await fetch(`${baseUrl}/v2/${BIG}/manifests/1`, {
+  // Distribution answers an OCI manifest only to a client that accepts it.
+  const head = await fetch(`${baseUrl}/v2/${SMALL}/manifests/1`, {
     method: 'HEAD',
+    headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
   });
   if (head.ok) return;
   process.stdout.write(

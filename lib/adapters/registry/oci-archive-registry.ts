@@ -7,23 +7,12 @@
  * `index.json` and blobs are then read as byte ranges of the file, never
  * extracted.
  */
-import type { Descriptor } from '../../engine/manifest/manifest.js';
-import type {
-  BlobOptions,
-  FetchOptions,
-  ManifestResponse,
-  Registry,
-} from '../../ports/registry.js';
 import { LayoutReader } from './layout-reader.js';
+import { LayoutRegistry } from './layout-registry.js';
 import { TarIndex, tarFiles } from './tar-index.js';
 
 /** An OCI layout in a tar file, served as a registry. */
-export class OciArchiveRegistry implements Registry {
-  private constructor(
-    readonly name: string,
-    private readonly layout: LayoutReader
-  ) {}
-
+export class OciArchiveRegistry extends LayoutRegistry {
   /**
    * Indexes the archive at `file` and reads its `index.json`.
    *
@@ -42,23 +31,5 @@ export class OciArchiveRegistry implements Registry {
       `for docker save output use docker-archive:${file}; to write an OCI archive use "docker buildx build --output type=oci,dest=image.tar ." or "skopeo copy docker://IMAGE oci-archive:image.tar"`
     );
     return new OciArchiveRegistry(name, layout);
-  }
-
-  /** Fetches a manifest by tag, digest, or `''` for the only image. */
-  getManifest(
-    _repository: string,
-    reference: string,
-    options?: FetchOptions
-  ): Promise<ManifestResponse> {
-    return this.layout.getManifest(reference, options);
-  }
-
-  /** Streams the blob's tar member in 1 MiB chunks. */
-  getBlob(
-    _repository: string,
-    descriptor: Descriptor,
-    options?: BlobOptions
-  ): AsyncIterable<Uint8Array> {
-    return this.layout.getBlob(descriptor, options);
   }
 }

@@ -9,31 +9,20 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../../engine/errors.js';
-import type { Descriptor } from '../../engine/manifest/manifest.js';
-import type {
-  BlobOptions,
-  FetchOptions,
-  ManifestResponse,
-  Registry,
-} from '../../ports/registry.js';
 import { readRange, streamRange } from './file-range.js';
 import {
   type LayoutFile,
   type LayoutFiles,
   LayoutReader,
 } from './layout-reader.js';
+import { LayoutRegistry } from './layout-registry.js';
 
 /** What to tell someone whose directory is not a layout. */
 const HOW_TO_MAKE_LAYOUT =
   'write one with "docker buildx build --output type=oci,dest=DIR,tar=false ." or "skopeo copy docker://IMAGE oci:DIR"';
 
 /** An OCI image layout directory, served as a registry. */
-export class OciLayoutRegistry implements Registry {
-  private constructor(
-    readonly name: string,
-    private readonly layout: LayoutReader
-  ) {}
-
+export class OciLayoutRegistry extends LayoutRegistry {
   /**
    * Opens the layout in `dir`, reading its `index.json`.
    *
@@ -57,24 +46,6 @@ export class OciLayoutRegistry implements Registry {
       HOW_TO_MAKE_LAYOUT
     );
     return new OciLayoutRegistry(name, layout);
-  }
-
-  /** Fetches a manifest by tag, digest, or `''` for the only image. */
-  getManifest(
-    _repository: string,
-    reference: string,
-    options?: FetchOptions
-  ): Promise<ManifestResponse> {
-    return this.layout.getManifest(reference, options);
-  }
-
-  /** Streams `blobs/<alg>/<hex>` in 1 MiB chunks. */
-  getBlob(
-    _repository: string,
-    descriptor: Descriptor,
-    options?: BlobOptions
-  ): AsyncIterable<Uint8Array> {
-    return this.layout.getBlob(descriptor, options);
   }
 }
 

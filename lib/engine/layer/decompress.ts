@@ -76,20 +76,20 @@ async function* fzstd(
       checkZstdWindow(chunk);
       checked = true;
     }
-    try {
-      decoder.push(chunk);
-    } catch (error) {
-      throw new FormatError(
-        `zstd stream is corrupt: ${(error as Error).message}`,
-        undefined,
-        undefined,
-        { cause: error }
-      );
-    }
+    pushZstd(decoder, chunk, false);
     while (out.length) yield out.shift() as Uint8Array;
   }
+  pushZstd(decoder, new Uint8Array(0), true);
+  while (out.length) yield out.shift() as Uint8Array;
+}
+
+function pushZstd(
+  decoder: FzstdDecompress,
+  chunk: Uint8Array,
+  final: boolean
+): void {
   try {
-    decoder.push(new Uint8Array(0), true);
+    decoder.push(chunk, final);
   } catch (error) {
     throw new FormatError(
       `zstd stream is corrupt: ${(error as Error).message}`,
@@ -98,7 +98,6 @@ async function* fzstd(
       { cause: error }
     );
   }
-  while (out.length) yield out.shift() as Uint8Array;
 }
 
 /** Reads the window size (or single-segment content size) of a zstd frame header (RFC 8878 §3.1.1.1). */
