@@ -33,7 +33,9 @@ describe('TerminalProgress', () => {
     for (let i = 0; i < 5; i++)
       progress.layerStart(`sha256:${String(i).repeat(64)}`, 10);
     progress.layerDone(`sha256:${'0'.repeat(64)}`, true);
-    expect(writes.at(-1)?.startsWith('\r\x1b[2Klayers done 1 (1 cached)')).toBe(true);
+    expect(writes.at(-1)?.startsWith('\r\x1b[2Klayers done 1 (1 cached)')).toBe(
+      true
+    );
     expect((writes.at(-1) ?? '').length - 5).toBeLessThanOrEqual(59);
     progress.clear();
     expect(writes.at(-1)).toBe('\r\x1b[2K');
