@@ -67,6 +67,20 @@ export const LAYER_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * True for layer types whose content is a tar, compressed or not: the known
+ * OCI and Docker types, and any other `…tar`, `…tar+gzip`, `…tar+zstd` or
+ * `…tar.gzip` type (BuildKit writes `application/vnd.docker.image.rootfs.diff.tar`).
+ * Compression itself is read from the magic bytes, never from the type.
+ */
+export function isTarLayer(mediaType: string): boolean {
+  if (LAYER_TYPES.has(mediaType)) return true;
+  return (
+    /[.+/]tar(?:[.+](?:gzip|gz|zstd))?$/.test(mediaType) &&
+    !mediaType.includes('encrypted')
+  );
+}
+
+/**
  * The `Accept` header for manifest requests: every type archscan parses,
  * indexes first, so registries never downgrade a multi-arch image to one
  * platform (Distribution `content-negotiation.md`). Schema 1 is listed last

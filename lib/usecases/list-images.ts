@@ -3,10 +3,17 @@
  * is walked (nested indexes too, to a depth cap), attestations and other
  * artifacts are listed as skipped, never judged (reference §2.4, §2.5).
  */
-import { LimitExceededError } from '../engine/errors.js';
+import {
+  LimitExceededError,
+  UnsupportedMediaTypeError,
+} from '../engine/errors.js';
 import type { SkippedEntry } from '../engine/findings/report.js';
 import type { Descriptor } from '../engine/manifest/manifest.js';
-import { INDEX_TYPES, MANIFEST_TYPES } from '../engine/media-types.js';
+import {
+  INDEX_TYPES,
+  MANIFEST_TYPES,
+  SCHEMA1_TYPES,
+} from '../engine/media-types.js';
 import type { Registry } from '../ports/registry.js';
 import { type FetchedDocument, fetchDocument } from './fetch-image.js';
 
@@ -108,6 +115,11 @@ async function walk(
         );
       }
       list.images.push({ descriptor });
+    } else if (SCHEMA1_TYPES.has(descriptor.mediaType)) {
+      throw new UnsupportedMediaTypeError(
+        descriptor.mediaType,
+        `index entry ${descriptor.digest} is a docker schema 1 manifest, which is not supported: re-push the image with a current docker or buildx`
+      );
     } else {
       skip(`not an image manifest (${descriptor.mediaType})`);
     }

@@ -5,7 +5,7 @@
  * apply the layers, resolve the entrypoint, judge every binary, and write
  * the report. A scan that cannot finish is reported as `error`, never `pass`.
  */
-import { toScannerError } from '../engine/errors.js';
+import { toScannerError, UnsupportedMediaTypeError } from '../engine/errors.js';
 import { judgePlatforms } from '../engine/findings/judge-platforms.js';
 import {
   type Finding,
@@ -27,8 +27,8 @@ import type { ScanProgress } from '../ports/progress.js';
 import type { Registry } from '../ports/registry.js';
 import { fetchDocument } from './fetch-image.js';
 import { LayerSource } from './layer-source.js';
-import { listImages } from './list-images.js';
-import { scanPlatform } from './scan-platform.js';
+import { type ImageEntry, listImages } from './list-images.js';
+import { type PlatformResult, scanPlatform } from './scan-platform.js';
 
 /** What to scan: a display name and where the registry finds it. */
 export interface ScanTarget {
@@ -80,6 +80,7 @@ export async function scanImage(
 ): Promise<ScanReport> {
   const now = deps.now ?? (() => new Date());
   const started = now();
+  const controller = linkedController(options.signal);
   const layers = new LayerSource({
     registry: deps.registry,
     repository: target.repository,
@@ -90,7 +91,7 @@ export async function scanImage(
     scannerVersion: options.scannerVersion ?? SCANNER_VERSION,
     ...(deps.cache ? { cache: deps.cache } : {}),
     ...(deps.progress ? { progress: deps.progress } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: controller.signal,
   });
   const state = {
     digest: null as string | null,
@@ -140,11 +141,7 @@ export async function scanImage(
       options.signal
     );
     state.skipped.push(...list.skipped);
-    const results = await Promise.all(
-      list.images.map((image) =>
-        scanPlatform(image.descriptor, layers, options.signal)
-      )
-    );
+    const results = await scanAll(list.images, layers, controller);
     const present: Platform[] = [];
     for (const result of results) {
       if (result.skipped) {
@@ -155,6 +152,12 @@ export async function scanImage(
       state.platforms.push(result.report);
       state.findings.push(...result.findings);
       state.warnings.push(...result.warnings);
+    }
+    if (present.length === 0) {
+      throw new UnsupportedMediaTypeError(
+        state.mediaType ?? 'unknown',
+        `${target.reference} has no runnable image to scan (only ${state.skipped.map((s) => s.reason).join(', ') || 'nothing'})`
+      );
     }
     const expected = options.expectedPlatforms ?? present;
     state.expected = expected.map(formatPlatform);
@@ -167,4 +170,42 @@ export async function scanImage(
     const failure = toScannerError(error);
     return finish('error', { code: failure.code, message: failure.message });
   }
+}
+
+/**
+ * Scans every platform image; on the first failure the others are aborted
+ * through `controller` (their downloads stop) and that first failure is
+ * thrown once all have settled.
+ */
+async function scanAll(
+  images: readonly ImageEntry[],
+  layers: LayerSource,
+  controller: AbortController
+): Promise<PlatformResult[]> {
+  let first: { error: unknown } | undefined;
+  const settled = await Promise.allSettled(
+    images.map((image) =>
+      scanPlatform(image.descriptor, layers, controller.signal).catch(
+        (error: unknown) => {
+          first ??= { error };
+          controller.abort(error);
+          throw error;
+        }
+      )
+    )
+  );
+  if (first) throw first.error;
+  return settled.map(
+    (s) => (s as PromiseFulfilledResult<PlatformResult>).value
+  );
+}
+
+/** An AbortController that also aborts when `parent` does. */
+function linkedController(parent: AbortSignal | undefined): AbortController {
+  const controller = new AbortController();
+  if (parent?.aborted) controller.abort(parent.reason);
+  parent?.addEventListener('abort', () => controller.abort(parent.reason), {
+    once: true,
+  });
+  return controller;
 }

@@ -4,6 +4,7 @@
  * of its config and binaries against the platform the index entry declares.
  */
 
+import { UnsupportedMediaTypeError } from '../engine/errors.js';
 import { resolveEntrypoint } from '../engine/filesystem/entrypoint.js';
 import { FileTree } from '../engine/filesystem/tree.js';
 import { judgeBinaries } from '../engine/findings/judge-binaries.js';
@@ -14,7 +15,7 @@ import type {
   SkippedEntry,
 } from '../engine/findings/report.js';
 import type { Descriptor, ImageConfig } from '../engine/manifest/manifest.js';
-import { IMAGE_CONFIG_TYPES, LAYER_TYPES } from '../engine/media-types.js';
+import { IMAGE_CONFIG_TYPES, isTarLayer } from '../engine/media-types.js';
 import {
   formatPlatform,
   normalizePlatform,
@@ -95,13 +96,18 @@ export async function scanPlatform(
     ? normalizePlatform(descriptor.platform)
     : configPlatform;
   const warnings: string[] = [];
-  const tarLayers = manifest.layers.filter((layer) => {
-    if (LAYER_TYPES.has(layer.mediaType)) return true;
-    warnings.push(
-      `${formatPlatform(platform)}: skipped layer ${layer.digest} of type ${layer.mediaType} (not a filesystem layer)`
+  // A layer archscan cannot read hides part of the filesystem: the image
+  // cannot be judged, so the scan ends as error rather than pass.
+  const unreadable = manifest.layers.find(
+    (layer) => !isTarLayer(layer.mediaType)
+  );
+  if (unreadable) {
+    throw new UnsupportedMediaTypeError(
+      unreadable.mediaType,
+      `${formatPlatform(platform)}: layer ${unreadable.digest} has media type ${JSON.stringify(unreadable.mediaType)}, which is not a (compressed) tar: the image cannot be judged without it`
     );
-    return false;
-  });
+  }
+  const tarLayers = manifest.layers;
   const results = await Promise.all(
     tarLayers.map((layer) => layers.facts(layer))
   );

@@ -8,6 +8,7 @@
 import type { ProbeResult } from '../binary/types.js';
 import type { LayerFacts } from '../layer/facts.js';
 import { basename, components, dirname } from '../layer/paths.js';
+import { resolvePath } from './resolve.js';
 
 /** File content shared by every hard link of one file. */
 export interface FileContent {
@@ -48,7 +49,7 @@ export class FileTree {
   /** Applies one layer's facts on top of what is there. */
   apply(facts: LayerFacts, layerIndex: number): void {
     for (const dir of facts.opaqueDirs) {
-      const node = this.getLiteral(dir);
+      const node = this.getEntry(dir);
       if (node?.type === 'dir') node.children.clear();
     }
     for (const path of facts.whiteouts) this.remove(path);
@@ -74,7 +75,7 @@ export class FileTree {
           this.put(entry.path, { type: 'symlink', target: entry.link ?? '' });
           return;
         case 'hardlink': {
-          const target = this.getLiteral(entry.link ?? '');
+          const target = this.getEntry(entry.link ?? '');
           if (target?.type !== 'file') {
             this.warnings.push(
               `hard link ${entry.path} points to ${entry.link}, which is not a regular file in the image`
@@ -119,18 +120,45 @@ export class FileTree {
     }
   }
 
+  /**
+   * The directory an entry lands in, following symlinks in the parent path
+   * the way containerd's applier does (usrmerge: `/bin -> usr/bin`), and
+   * creating directories a tar leaves implicit.
+   */
   private parentDir(path: string): (Node & { type: 'dir' }) | undefined {
     let node: Node & { type: 'dir' } = this.root;
+    let at = '';
     for (const part of components(dirname(path))) {
+      at = `${at}/${part}`;
       let next = node.children.get(part);
+      if (next?.type === 'symlink') {
+        const resolved = resolvePath(this, at);
+        next = resolved.ok ? resolved.node : undefined;
+        if (next?.type === 'dir') {
+          node = next;
+          continue;
+        }
+      }
       if (next?.type !== 'dir') {
-        // Parents may be implicit in a tar: create them.
         next = { type: 'dir', mode: 0o755, children: new Map() };
         node.children.set(part, next);
       }
       node = next;
     }
     return node;
+  }
+
+  /** The node at `path`, following symlinks in its parents but not in its last component. */
+  private getEntry(path: string): Node | undefined {
+    const parent = this.parentLookup(path);
+    return parent?.children.get(basename(path));
+  }
+
+  private parentLookup(path: string): (Node & { type: 'dir' }) | undefined {
+    const resolved = resolvePath(this, dirname(path));
+    return resolved.ok && resolved.node.type === 'dir'
+      ? resolved.node
+      : undefined;
   }
 
   private mkdir(path: string, mode: number): void {
@@ -153,7 +181,6 @@ export class FileTree {
   }
 
   private remove(path: string): void {
-    const parent = this.getLiteral(dirname(path));
-    if (parent?.type === 'dir') parent.children.delete(basename(path));
+    this.parentLookup(path)?.children.delete(basename(path));
   }
 }

@@ -59,6 +59,10 @@ const TRIPLET_ARCH: Readonly<Record<string, string>> = {
 // `<os>-<arch>` (optionally `-musl`, `-gnu`, `-msvc`, `-gnueabihf`) as a path component or dotted name part.
 const NODE_STYLE =
   /(?:^|[/.@_-])(linux|darwin|win32|freebsd|android|osx|win|macos)-(x64|ia32|x86|arm64|armv7|arm|ppc64|s390x|riscv64|loong64|mipsel|mips|universal)(?:-(?:musl|gnu|msvc|gnueabihf|musleabihf|eabi))?(?=$|[/.@_-])/;
+// Debian multiarch library directories and cross-toolchain sysroots:
+// `/usr/lib/aarch64-linux-gnu/`, `/lib/arm-linux-gnueabihf/`, `/usr/aarch64-linux-gnu/lib/`.
+const MULTIARCH =
+  /^\/(?:usr\/)?(?:lib\/)?(x86_64|i386|i686|aarch64|arm|powerpc64le|powerpc64|s390x|riscv64|loongarch64|mips64el|mipsel|mips)-linux-(?:gnu|musl)[a-z0-9]*\//;
 const CPYTHON =
   /\.(?:cpython|pypy)[^.]*?-(x86_64|i386|i686|aarch64|arm|powerpc64le|powerpc64|s390x|riscv64|loongarch64|mips64el|mipsel|mips)-linux-[a-z0-9]+\.so$/;
 
@@ -74,6 +78,13 @@ export function declaredPlatform(path: string): DeclaredPlatform | undefined {
     return {
       os: 'linux',
       architecture: TRIPLET_ARCH[python[1] as string] ?? 'unknown',
+    };
+  }
+  const multiarch = MULTIARCH.exec(path);
+  if (multiarch) {
+    return {
+      os: 'linux',
+      architecture: TRIPLET_ARCH[multiarch[1] as string] ?? 'unknown',
     };
   }
   const node = NODE_STYLE.exec(path.toLowerCase());

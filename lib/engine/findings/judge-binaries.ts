@@ -21,8 +21,14 @@ export interface BinaryJudgement {
 
 /** Paths whose ELF files are for other processors by design (device firmware). */
 const FIRMWARE = /^\/(?:usr\/)?lib\/firmware\//;
-/** Names a runtime loads as code: shared objects, Node addons, dylibs, DLLs. */
-const LOADABLE = /\.(?:so(?:\.\d+)*|node|dylib|dll|exe)$/;
+/**
+ * Names a Linux process loads as code whatever their mode: shared objects
+ * and Node addons. (A `.exe`, `.dll` or `.dylib` is never loaded on Linux:
+ * pip vendors `t64.exe`, .NET packages carry Windows DLLs.)
+ */
+const LOADABLE = /\.(?:so(?:\.\d+)*|node)$/;
+/** glibc loads these only on CPUs of that level (`glibc-hwcaps/x86-64-v3/`). */
+const HWCAPS = /\/glibc-hwcaps\/x86-64-v(\d)\//;
 
 interface Candidate {
   path: string;
@@ -147,8 +153,15 @@ function judgeOne(
     identity.architecture === 'arm' ? identity.variant : undefined
   );
   if (verdict !== 'native') {
+    // Unknown machines (GPU code objects, exotic CPUs) and files nothing
+    // would run or load (test data, cross-toolchain sysroots) are warnings.
     const severity: Severity =
-      verdict === 'compatible' || selfDeclared ? 'warning' : 'error';
+      verdict === 'compatible' ||
+      selfDeclared ||
+      !loadable ||
+      identity.architecture === 'unknown'
+        ? 'warning'
+        : 'error';
     return {
       kind: 'binary-arch-mismatch',
       severity,
@@ -173,7 +186,11 @@ function judgeAbi(
   identity: BinaryIdentity,
   base: { platform: string; path: string; layer: string; entrypoint: boolean }
 ): Finding | undefined {
-  if (platform.architecture === 'arm' && identity.floatAbi) {
+  // The float ABI matters only across a call into the image's libraries: a
+  // static executable (no loader) runs whatever its ABI.
+  const linked =
+    identity.interpreter !== undefined || identity.kind === 'library';
+  if (platform.architecture === 'arm' && identity.floatAbi && linked) {
     const wanted = platform.variant === 'v5' ? 'soft' : 'hard';
     if (identity.floatAbi !== wanted) {
       return {
@@ -199,7 +216,11 @@ function judgeAbi(
       };
     }
   }
-  if (platform.architecture === 'amd64' && identity.isaLevel !== undefined) {
+  if (
+    platform.architecture === 'amd64' &&
+    identity.isaLevel !== undefined &&
+    !HWCAPS.test(file.path)
+  ) {
     const level = Number(/^v(\d)$/.exec(platform.variant ?? 'v1')?.[1] ?? 1);
     if (identity.isaLevel > level) {
       return {

@@ -143,26 +143,67 @@ export async function walkTar(
       readEntry(entry, result, warn);
     },
   });
-  const ended = new Promise<void>((resolve, reject) => {
+  // Settles on the parser's end or error; a parser error becomes fatal at once
+  // (node-tar raises it for input it cannot recover from).
+  let settle: () => void = () => {};
+  const ended = new Promise<void>((resolve) => {
+    settle = resolve;
     parser.on('end', resolve);
-    parser.on('error', reject);
+    parser.on('error', (error: Error) => {
+      fatal ??= new FormatError(
+        `layer is not a valid tar archive: ${error.message.toLowerCase()}`,
+        undefined,
+        undefined,
+        { cause: error }
+      );
+      resolve();
+    });
   });
+  let first = true;
   for await (const chunk of tar) {
+    if (first) {
+      first = false;
+      refuseCompressed(chunk);
+    }
     if (fatal) break;
     if (
       !parser.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length))
     ) {
-      await new Promise((resolve) => parser.once('drain', resolve));
+      // Wait for room, or for the parser to fail.
+      await Promise.race([
+        new Promise((resolve) => parser.once('drain', resolve)),
+        ended,
+      ]);
     }
   }
   if (!fatal) {
     parser.end();
     await ended;
   }
+  settle();
   if (fatal) throw fatal;
   if (dropped > 0)
     result.warnings.push(`${dropped} more tar warnings not shown`);
   return result;
+}
+
+/**
+ * A tar stream never starts with gzip or zstd magic (its first bytes are a
+ * file name). Compressed content here means a layer compressed twice; node-tar
+ * would try to inflate it itself, so refuse it plainly instead.
+ */
+function refuseCompressed(head: Uint8Array): void {
+  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  const zstd =
+    head[0] === 0x28 &&
+    head[1] === 0xb5 &&
+    head[2] === 0x2f &&
+    head[3] === 0xfd;
+  if (gzip || zstd) {
+    throw new FormatError(
+      `layer is not a valid tar archive: its content is ${gzip ? 'gzip' : 'zstd'}-compressed again after decompression`
+    );
+  }
 }
 
 function readEntry(

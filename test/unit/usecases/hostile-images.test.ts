@@ -181,3 +181,107 @@ describe('hostile images', () => {
     });
   });
 });
+
+describe('images that cannot be judged whole', () => {
+  it('reads a BuildKit uncompressed docker layer type', async () => {
+    // Prepare
+    const tar = await packTar((pack) =>
+      pack.entry(
+        { name: 'app', mode: 0o755 },
+        Buffer.from(fixture('hello-amd64-static'))
+      )
+    );
+    const registry = await withLayer(
+      tar,
+      'application/vnd.docker.image.rootfs.diff.tar'
+    );
+    // Act
+    const report = await scanImage(target, { registry });
+    // Assess
+    expect(report.findings.map((f) => [f.kind, f.path])).toEqual([
+      ['binary-arch-mismatch', '/app'],
+    ]);
+  });
+
+  it('ends as error, not pass, when a layer is of a type it cannot read', async () => {
+    const registry = await withLayer(
+      new Uint8Array(gzipSync(Buffer.from('x'))),
+      'application/vnd.oci.image.layer.v1.tar+gzip+encrypted'
+    );
+    const report = await scanImage(target, { registry });
+    expect(report).toMatchObject({
+      status: 'error',
+      error: { code: 'unsupported-media-type' },
+    });
+    expect(report.error?.message).toMatch(/cannot be judged without it/);
+  });
+
+  it('ends as error when an index holds no runnable image', async () => {
+    // Prepare: an index of one attestation only
+    const image = await buildImage({
+      attestations: true,
+      images: [{ platform: arm64, layers: [] }],
+    });
+    const index = JSON.parse(new TextDecoder().decode(image.top.bytes));
+    index.manifests = index.manifests.slice(1);
+    const bytes = new TextEncoder().encode(JSON.stringify(index));
+    const top: Blob = { digest: sha256(bytes), bytes, mediaType: OCI.index };
+    image.blobs.set(top.digest, top);
+    // Act
+    const report = await scanImage(target, {
+      registry: new MemoryRegistry().add({ top, blobs: image.blobs }, 'v1'),
+    });
+    // Assess
+    expect(report.status).toBe('error');
+    expect(report.error?.message).toMatch(/no runnable image/);
+  });
+
+  it('refuses a schema 1 manifest inside an index', async () => {
+    const image = await buildImage({
+      forceIndex: true,
+      images: [{ platform: arm64, layers: [] }],
+    });
+    const index = JSON.parse(new TextDecoder().decode(image.top.bytes));
+    index.manifests[0].mediaType =
+      'application/vnd.docker.distribution.manifest.v1+prettyjws';
+    const bytes = new TextEncoder().encode(JSON.stringify(index));
+    const top: Blob = { digest: sha256(bytes), bytes, mediaType: OCI.index };
+    image.blobs.set(top.digest, top);
+    const report = await scanImage(target, {
+      registry: new MemoryRegistry().add({ top, blobs: image.blobs }, 'v1'),
+    });
+    expect(report).toMatchObject({
+      status: 'error',
+      error: { code: 'unsupported-media-type' },
+    });
+    expect(report.error?.message).toMatch(/schema 1/);
+  });
+
+  it('stops the other platforms when one fails', async () => {
+    // Prepare: two platforms; the first one's layer is corrupt
+    const image = await buildImage({
+      images: [
+        {
+          platform: { os: 'linux', architecture: 'amd64' },
+          layers: [{ files: [{ path: 'a', content: 'x' }] }],
+        },
+        {
+          platform: arm64,
+          layers: [{ files: [{ path: 'b', content: fixture('hello-arm64') }] }],
+        },
+      ],
+    });
+    const registry = new MemoryRegistry({ chunkSize: 64 }).add(image, 'v1');
+    const amd64Layer = JSON.parse(
+      new TextDecoder().decode(image.blobs.get(image.manifests[0]!)!.bytes)
+    ).layers[0].digest;
+    registry.corrupt.add(amd64Layer);
+    // Act
+    const report = await scanImage(target, { registry });
+    // Assess: the error is the corrupt layer's, not an abort
+    expect(report).toMatchObject({
+      status: 'error',
+      error: { code: 'digest-mismatch' },
+    });
+  });
+});

@@ -208,3 +208,48 @@ describe('resolveEntrypoint', () => {
     expect(entry.chain).toEqual([]);
   });
 });
+
+describe('FileTree through parent symlinks (usrmerge)', () => {
+  const base = layer('l1', [
+    { path: '/usr/bin', type: 'dir', mode: 0o755, size: 0 },
+    file('/usr/bin/sh'),
+    file('/usr/lib64/ld-linux-x86-64.so.2'),
+    link('/bin', 'usr/bin'),
+    link('/lib64', 'usr/lib64'),
+  ]);
+
+  it('writes an entry under /bin into /usr/bin, keeping the symlink', () => {
+    // Act
+    const tree = treeOf(
+      base,
+      layer('l2', [file('/bin/tool'), file('/lib64/extra.so')])
+    );
+    // Assess
+    expect(tree.getLiteral('/bin')?.type).toBe('symlink');
+    expect(tree.getLiteral('/usr/bin/tool')?.type).toBe('file');
+    expect(tree.getLiteral('/usr/bin/sh')?.type).toBe('file');
+    expect(resolvePath(tree, '/lib64/ld-linux-x86-64.so.2').ok).toBe(true);
+  });
+
+  it('applies a whiteout and a hard link through the symlinked parent', () => {
+    const tree = treeOf(
+      base,
+      layer(
+        'l2',
+        [
+          {
+            path: '/bin/sh2',
+            type: 'hardlink',
+            mode: 0,
+            size: 0,
+            link: '/bin/sh',
+          },
+        ],
+        { whiteouts: ['/lib64/ld-linux-x86-64.so.2'] }
+      )
+    );
+    expect(tree.getLiteral('/usr/bin/sh2')?.type).toBe('file');
+    expect(tree.getLiteral('/usr/lib64/ld-linux-x86-64.so.2')).toBeUndefined();
+    expect(tree.warnings).toEqual([]);
+  });
+});

@@ -134,20 +134,104 @@ describe('judgeBinaries', () => {
   });
 
   it('flags a soft-float binary in an arm/v7 image and a hard-float one in arm/v5', () => {
+    const arm = (floatAbi: 'soft' | 'hard', interpreter: string) =>
+      id({ architecture: 'arm', floatAbi, interpreter, bits: 32, machine: 40 });
     const v7 = judge('linux/arm/v7', [
       file(
-        '/bin/x',
-        id({ architecture: 'arm', floatAbi: 'soft', bits: 32, machine: 40 })
+        '/lib/ld-linux.so.3',
+        id({
+          architecture: 'arm',
+          floatAbi: 'soft',
+          kind: 'library',
+          bits: 32,
+          machine: 40,
+        })
       ),
+      file('/bin/x', arm('soft', '/lib/ld-linux.so.3')),
     ]);
     const v5 = judge('linux/arm/v5', [
       file(
-        '/bin/x',
-        id({ architecture: 'arm', floatAbi: 'hard', bits: 32, machine: 40 })
+        '/lib/ld-linux-armhf.so.3',
+        id({
+          architecture: 'arm',
+          floatAbi: 'hard',
+          kind: 'library',
+          bits: 32,
+          machine: 40,
+        })
+      ),
+      file('/bin/x', arm('hard', '/lib/ld-linux-armhf.so.3')),
+    ]);
+    expect(v7.findings.map((f) => [f.kind, f.path])).toEqual([
+      ['float-abi-mismatch', '/bin/x'],
+      ['float-abi-mismatch', '/lib/ld-linux.so.3'],
+    ]);
+    expect(v5.findings.map((f) => f.kind)).toEqual([
+      'float-abi-mismatch',
+      'float-abi-mismatch',
+    ]);
+  });
+
+  it('does not hold the float ABI against a static executable, which calls no library', () => {
+    const result = judge('linux/arm/v7', [
+      file(
+        '/bin/static',
+        id({ architecture: 'arm', floatAbi: 'soft', bits: 32, machine: 40 })
       ),
     ]);
-    expect(v7.findings.map((f) => f.kind)).toEqual(['float-abi-mismatch']);
-    expect(v5.findings.map((f) => f.kind)).toEqual(['float-abi-mismatch']);
+    expect(result.findings).toEqual([]);
+  });
+
+  it('warns, not fails, for foreign files nothing runs or loads', () => {
+    // Act
+    const result = judge('linux/arm64', [
+      // pip vendors Windows launchers; Go ships test data for other CPUs
+      file(
+        '/usr/lib/python3/dist-packages/pip/_vendor/distlib/t64.exe',
+        id({ format: 'pe', os: 'windows', machine: 0x8664 }),
+        0o644
+      ),
+      file(
+        '/usr/local/go/src/debug/elf/testdata/gcc-amd64-linux-exec',
+        id({ architecture: 'amd64' }),
+        0o644
+      ),
+      // a foreign multiarch library directory (dpkg --add-architecture) and a cross sysroot
+      file(
+        '/usr/lib/x86_64-linux-gnu/libc.so.6',
+        id({ architecture: 'amd64', kind: 'library' }),
+        0o755
+      ),
+      file(
+        '/usr/x86_64-linux-gnu/lib/libgcc_s.so.1',
+        id({ architecture: 'amd64', kind: 'library' }),
+        0o644
+      ),
+      // a GPU code object: a machine no CPU runs
+      file(
+        '/opt/rocm/lib/kernels.co',
+        id({ architecture: 'unknown', machine: 224, kind: 'library' }),
+        0o755
+      ),
+    ]);
+    // Assess
+    expect(result.findings.map((f) => [f.path, f.severity])).toEqual([
+      ['/opt/rocm/lib/kernels.co', 'warning'],
+      ['/usr/lib/python3/dist-packages/pip/_vendor/distlib/t64.exe', 'warning'],
+      ['/usr/lib/x86_64-linux-gnu/libc.so.6', 'warning'],
+      ['/usr/local/go/src/debug/elf/testdata/gcc-amd64-linux-exec', 'warning'],
+      ['/usr/x86_64-linux-gnu/lib/libgcc_s.so.1', 'warning'],
+    ]);
+  });
+
+  it('ignores ISA levels of glibc-hwcaps libraries, which glibc loads only on such CPUs', () => {
+    const result = judge('linux/amd64', [
+      file(
+        '/usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libz.so.1',
+        id({ isaLevel: 3, kind: 'library' })
+      ),
+    ]);
+    expect(result.findings).toEqual([]);
   });
 
   it('flags a loader the image lacks (glibc binary on a musl image)', () => {

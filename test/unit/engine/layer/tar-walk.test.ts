@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import tarStream from 'tar-stream';
 import { describe, expect, it } from 'vitest';
@@ -187,5 +188,25 @@ describe('walkTar', () => {
       ),
       { numRuns: 300 }
     );
+  });
+});
+
+describe('walkTar on streams that are not plain tar', () => {
+  it('refuses a stream that is still gzip-compressed, without hanging or an unhandled rejection', async () => {
+    // Prepare: gzip of a corrupt gzip, as a layer compressed twice would inflate to
+    const inner = Buffer.from(gzipSync(Buffer.alloc(100_000, 7)));
+    inner.fill(0x55, 30, 60);
+    // Act
+    const result = walkTar(chunks(gzipSync(inner), 512));
+    // Assess
+    await expect(result).rejects.toThrow(/gzip-compressed again/);
+  });
+
+  it('ends a parser error as a FormatError instead of waiting for drain forever', async () => {
+    // Prepare: a valid first header, then a PAX header whose body is not PAX
+    const tar = await makeTar([{ path: 'a', content: randomBytes(600_000) }]);
+    const cut = new Uint8Array(tar.subarray(0, 300_000));
+    // Act + Assess
+    await expect(walkTar(chunks(cut, 1))).rejects.toBeInstanceOf(FormatError);
   });
 });
