@@ -1,0 +1,14 @@
+/** Types for dynalite 4, which ships none: only what the test harness uses. */
+declare module 'dynalite' {
+  import type { Server } from 'node:http';
+
+  interface DynaliteOptions {
+    createTableMs?: number;
+    deleteTableMs?: number;
+    updateTableMs?: number;
+    maxItemSizeKb?: number;
+    path?: string;
+  }
+
+  export default function dynalite(options?: DynaliteOptions): Server;
+}
