@@ -1,0 +1,173 @@
+/**
+ * The scan worker's record handler: one SQS message → one scan request →
+ * `processScanRequest`, made idempotent per image and policy (Powertools
+ * idempotency), with metrics for scans, failures, bytes read and cache hits.
+ * Everything it needs arrives in {@link WorkerDeps}, so tests run it with
+ * real registries and a local DynamoDB.
+ */
+import { createHash } from 'node:crypto';
+import {
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSRecord } from 'aws-lambda';
+import {
+  expectedPlatformsFor,
+  type PlatformRule,
+} from '../../lib/engine/history/policy.js';
+import type { ScanRequest } from '../../lib/engine/history/scan-request.js';
+import { formatPlatform } from '../../lib/engine/platform/platform.js';
+import { parseQueueMessage } from '../../lib/usecases/parse-message.js';
+import {
+  type Outcome,
+  type ProcessDeps,
+  processScanRequest,
+} from '../../lib/usecases/process-request.js';
+import { logger, metrics } from '../shared/powertools.js';
+
+export interface WorkerDeps extends ProcessDeps {
+  readonly persistence: BasePersistenceLayer;
+  readonly rules: readonly PlatformRule[];
+  readonly graceSeconds: number;
+  readonly notifySeverity: 'error' | 'warning';
+  readonly historyApiUrl?: string;
+  /** Milliseconds left in this invocation (the Lambda context's). */
+  readonly remainingMs: () => number;
+}
+
+/** Kept back from the Lambda timeout so an overrunning scan still records `error`. */
+const SAFETY_MARGIN_MS = 30_000;
+/** A second event for the same image and policy within this window is not scanned again. */
+const IDEMPOTENCY_SECONDS = 3600;
+
+interface Work {
+  readonly key: string;
+  readonly request: ScanRequest;
+}
+
+/** A short, stable summary of an outcome (what idempotency stores and returns to duplicates). */
+export type OutcomeSummary = {
+  kind: Outcome['kind'];
+  scanId?: string;
+  status?: string;
+  notified?: boolean;
+};
+
+/** Builds the per-record handler for the batch processor. */
+export function createRecordHandler(
+  deps: WorkerDeps
+): (record: SQSRecord) => Promise<OutcomeSummary> {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'key',
+    expiresAfterSeconds: IDEMPOTENCY_SECONDS,
+  });
+  const idempotent = makeIdempotent(
+    async (work: Work): Promise<OutcomeSummary> =>
+      summarize(await run(work.request, deps)),
+    {
+      persistenceStore: deps.persistence,
+      config,
+    }
+  );
+  return async (record) => {
+    const parsed = parseQueueMessage(record.body);
+    if ('ignored' in parsed) {
+      logger.info('ignored queue message', {
+        reason: parsed.ignored,
+        messageId: record.messageId,
+      });
+      return { kind: 'skipped' };
+    }
+    const { request } = parsed;
+    logger.appendKeys({
+      repository: `${request.registry}/${request.repository}`,
+      tag: request.tag,
+      digest: request.digest,
+    });
+    const result = await idempotent({
+      key: idempotencyKey(request, deps.rules),
+      request,
+    });
+    logger.info('scan request processed', { outcome: result });
+    return result;
+  };
+}
+
+async function run(request: ScanRequest, deps: WorkerDeps): Promise<Outcome> {
+  const expected = expectedPlatformsFor(request.repository, deps.rules);
+  const signal = AbortSignal.timeout(
+    Math.max(1000, deps.remainingMs() - SAFETY_MARGIN_MS)
+  );
+  const outcome = await processScanRequest(request, deps, {
+    graceSeconds: deps.graceSeconds,
+    notifySeverity: deps.notifySeverity,
+    ...(expected ? { expectedPlatforms: expected } : {}),
+    ...(deps.historyApiUrl
+      ? { historyUrl: historyLink(deps.historyApiUrl) }
+      : {}),
+    scan: { signal },
+  });
+  if (outcome.kind === 'scanned') {
+    const { record } = outcome;
+    metrics.addMetric('scans', MetricUnit.Count, 1);
+    if (record.status !== 'pass')
+      metrics.addMetric(
+        record.status === 'error' ? 'scanErrors' : 'failures',
+        MetricUnit.Count,
+        1
+      );
+    metrics.addMetric(
+      'bytesRead',
+      MetricUnit.Bytes,
+      record.report.stats.bytesDownloaded
+    );
+    const layers = record.report.platforms.flatMap((p) => p.layers);
+    metrics.addMetric(
+      'layerCacheHits',
+      MetricUnit.Count,
+      layers.filter((l) => l.fromCache).length
+    );
+  }
+  return outcome;
+}
+
+function summarize(outcome: Outcome): OutcomeSummary {
+  if (outcome.kind === 'scanned') {
+    return {
+      kind: outcome.kind,
+      scanId: outcome.record.scanId,
+      status: outcome.record.status,
+      notified: outcome.notified,
+    };
+  }
+  return outcome.kind === 'duplicate'
+    ? { kind: outcome.kind, scanId: outcome.scanId }
+    : { kind: outcome.kind };
+}
+
+/** Same image and same expected platforms → same key; a re-check is its own event. */
+export function idempotencyKey(
+  request: ScanRequest,
+  rules: readonly PlatformRule[]
+): string {
+  const policy = (expectedPlatformsFor(request.repository, rules) ?? [])
+    .map(formatPlatform)
+    .join(',');
+  const image = `${request.registry}/${request.repository}@${request.digest ?? `tag:${request.tag ?? 'latest'}`}`;
+  const phase =
+    request.source === 'recheck'
+      ? `recheck:${request.notBefore ?? ''}`
+      : 'push';
+  return createHash('sha256')
+    .update(`${image}\0${policy}\0${phase}`)
+    .digest('hex');
+}
+
+function historyLink(base: string) {
+  return (record: { digest?: string; scanId: string }) =>
+    record.digest
+      ? `${base.replace(/\/$/, '')}/scans/${encodeURIComponent(record.digest)}`
+      : `${base.replace(/\/$/, '')}/scans`;
+}

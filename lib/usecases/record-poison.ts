@@ -1,0 +1,73 @@
+/**
+ * Recording a message that kept failing (it reached the dead-letter queue)
+ * as a scan with status `error`, so history shows that the image was never
+ * judged, and telling subscribers.
+ */
+import {
+  REPORT_SCHEMA_VERSION,
+  type ScanReport,
+} from '../engine/findings/report.js';
+import type { ScanRecord } from '../engine/history/scan-record.js';
+import { requestReference } from '../engine/history/scan-request.js';
+import { toScanRecord } from '../engine/history/summarize.js';
+import type { Clock } from '../ports/clock.js';
+import type { Notifier } from '../ports/notifier.js';
+import type { ScanStore } from '../ports/scan-store.js';
+import { parseQueueMessage } from './parse-message.js';
+
+export interface RecordPoisonDeps {
+  readonly store: ScanStore;
+  readonly clock: Clock;
+  readonly notifier?: Notifier;
+}
+
+/** Records the failure of `body` after `attempts` tries; returns the record. */
+export async function recordPoisonMessage(
+  body: string,
+  attempts: number,
+  deps: RecordPoisonDeps
+): Promise<ScanRecord> {
+  let identity = { registry: 'unknown', repository: 'unparseable-message' } as {
+    registry: string;
+    repository: string;
+    tag?: string;
+  };
+  let reference = 'unparseable queue message';
+  let why = '';
+  try {
+    const parsed = parseQueueMessage(body);
+    if ('request' in parsed) {
+      const { request } = parsed;
+      identity = {
+        registry: request.registry,
+        repository: request.repository,
+        ...(request.tag ? { tag: request.tag } : {}),
+      };
+      reference = requestReference(request);
+    }
+  } catch (error) {
+    why = `: ${(error as Error).message}`;
+  }
+  const report: ScanReport = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    reference,
+    digest: null,
+    mediaType: null,
+    scannedAt: deps.clock.now().toISOString(),
+    status: 'error',
+    expectedPlatforms: [],
+    platforms: [],
+    skipped: [],
+    findings: [],
+    warnings: [],
+    stats: { bytesDownloaded: 0, bytesInflated: 0, durationMs: 0 },
+    error: {
+      code: 'poison-message',
+      message: `the scan request failed ${attempts} times and was set aside${why}; see the scan worker's logs`,
+    },
+  };
+  const record = toScanRecord(report, identity);
+  await deps.store.put(record);
+  await deps.notifier?.notify({ record });
+  return record;
+}
