@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'config'
   | 'limit-exceeded'
   | 'aborted'
+  | 'notify'
   | 'internal';
 
 /** Base class of every error archscan throws. */
@@ -143,6 +144,35 @@ export class LimitExceededError extends ScannerError {
     message: string
   ) {
     super('limit-exceeded', message);
+  }
+}
+
+/** Options describing a failed delivery of a notification. */
+export interface NotifyErrorOptions extends ErrorOptions {
+  /** HTTP status, when a response arrived. */
+  status?: number;
+  /** The receiver's error names (e.g. Slack's `channel_not_found`, SNS's `NotFoundException`). */
+  diagnostics?: string[];
+  /** True when sending again later may succeed (throttling, 5xx, cut connection). */
+  retryable?: boolean;
+}
+
+/**
+ * A notification could not be delivered (SNS publish, Slack webhook). The
+ * message never contains the destination's secret part (webhook URLs are
+ * redacted before they get here).
+ */
+export class NotifyError extends ScannerError {
+  override readonly name = 'NotifyError';
+  readonly status: number | undefined;
+  readonly diagnostics: string[];
+  readonly retryable: boolean;
+
+  constructor(message: string, options: NotifyErrorOptions = {}) {
+    super('notify', message, options);
+    this.status = options.status;
+    this.diagnostics = options.diagnostics ?? [];
+    this.retryable = options.retryable ?? false;
   }
 }
 
