@@ -12,7 +12,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSRecord } from 'aws-lambda';
+import type { Context, SQSRecord } from 'aws-lambda';
 import {
   expectedPlatformsFor,
   type PlatformRule,
@@ -57,12 +57,15 @@ export type OutcomeSummary = {
 
 /** Builds the per-record handler for the batch processor. */
 export function createRecordHandler(
-  deps: WorkerDeps
+  deps: WorkerDeps,
+  context?: Context
 ): (record: SQSRecord) => Promise<OutcomeSummary> {
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'key',
     expiresAfterSeconds: IDEMPOTENCY_SECONDS,
   });
+  // An in-progress record expires with the invocation, so a crash frees the key for the retry.
+  if (context) config.registerLambdaContext(context);
   const idempotent = makeIdempotent(
     async (work: Work): Promise<OutcomeSummary> =>
       summarize(await run(work.request, deps)),
