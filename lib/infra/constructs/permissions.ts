@@ -113,7 +113,7 @@ export function acknowledgeScopedWildcards(
     acks.push({
       id: `AwsSolutions-IAM5[Resource::<${id}.Arn>/index/*]`,
       reason:
-        'the gsi1-gsi3 queries of this one table (by digest, recent failures); the wildcard covers only its own indexes',
+        'CDK table grants also name the table indexes (queries by digest and recent failures run on gsi1-gsi3); the wildcard covers only this table own indexes',
     });
   }
   if (findings.bucket) {
