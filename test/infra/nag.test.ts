@@ -7,11 +7,15 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { settingsFromContext } from '../../lib/infra/context.js';
-import { ArchScanStack, applyNagPacks } from '../../lib/infra/index.js';
+import {
+  ArchScanner,
+  ArchScanStack,
+  applyNagPacks,
+} from '../../lib/infra/index.js';
 import { APP_CONTEXT, TEST_ENV } from './synth.js';
 
 const dirs: string[] = [];
@@ -77,6 +81,22 @@ describe('the whole app under cdk-nag (AwsSolutions, Serverless)', () => {
       expect(existsSync(join(outdir, bundle, 'index.mjs'))).toBe(true);
       expect(existsSync(join(outdir, bundle, 'index.mjs.map'))).toBe(true);
     }
+  });
+
+  it('passes as a library construct in a stack without the app flags', () => {
+    // Prepare: no cdk.json feature flags, an environment-agnostic stack.
+    const app = new App({
+      outdir: mkdtempSync(join(tmpdir(), 'archscan-nag-')),
+      builtinCloudFormationValidation: false,
+      context: { 'aws:cdk:bundling-stacks': [] },
+    });
+    dirs.push(app.outdir);
+    const stack = new Stack(app, 'Platform');
+    new ArchScanner(stack, 'Scanner', { emails: ['team@example.com'] });
+    applyNagPacks(app);
+
+    // Act / Assess
+    expect(() => app.synth()).not.toThrow();
   });
 
   it('refuses to synthesize an unacknowledged finding', () => {
