@@ -28,6 +28,16 @@ export default defineConfig({
           fileParallelism: true,
         },
       },
+      {
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          // A synth with esbuild bundling and cdk-nag takes seconds, more
+          // on a loaded machine; each file synthesizes once in beforeAll.
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
     coverage: {
       provider: 'v8',
