@@ -29,7 +29,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { LimitExceededError } from '../../engine/errors.js';
 import type { ScanReport } from '../../engine/findings/report.js';
@@ -50,11 +49,10 @@ import { type Clock, systemClock } from '../../ports/clock.js';
 import type { ListOptions, Page, ScanStore } from '../../ports/scan-store.js';
 import { fromGzipJson, toGzipJson } from './gzip-json.js';
 import {
+  type CursorState,
   decodeCursor,
   encodeCursor,
   invalidCursor,
-  keyOf,
-  type StringKey,
 } from './page-cursor.js';
 import { getObjectBytes, putGzipObject, type S3Location } from './s3-blobs.js';
 import {
@@ -64,6 +62,14 @@ import {
   scanItem,
   summaryOf,
 } from './scan-item.js';
+import {
+  collect,
+  FAIL_KEY,
+  failureDayQuery,
+  repositoryQuery,
+  type ScanQuery,
+  withStatus,
+} from './scan-queries.js';
 import { StoreError, storeError } from './store-errors.js';
 
 /**
@@ -82,10 +88,6 @@ export const MAX_QUERIES_PER_PAGE = 32;
 /** Default history kept: a year, as `SCAN_TTL_DAYS` defaults. */
 export const DEFAULT_TTL_DAYS = 365;
 
-const TABLE_KEY = ['pk', 'sk'] as const;
-const TAG_KEY = ['pk', 'sk', 'gsi3pk', 'gsi3sk'] as const;
-const FAIL_KEY = ['pk', 'sk', 'gsi2pk', 'gsi2sk'] as const;
-
 /** Options of {@link DynamoScanStore}. */
 export interface DynamoScanStoreOptions {
   /** Built once by the composition root. */
@@ -96,12 +98,6 @@ export interface DynamoScanStoreOptions {
   /** Days a scan is kept (0 keeps it forever); default {@link DEFAULT_TTL_DAYS}. */
   readonly ttlDays?: number;
   readonly clock?: Clock;
-}
-
-interface Collected {
-  items: Record<string, unknown>[];
-  /** Key to resume after; absent when nothing follows in this partition, or when the next item is its first. */
-  next?: StringKey;
 }
 
 /**
@@ -197,49 +193,28 @@ export class DynamoScanStore implements ScanStore {
   ): Promise<Page<ScanSummary>> {
     const limit = pageLimit(options.limit);
     const window = timeWindow(options, this.clock.now());
-    const pk = KEY.repo(registry, repository);
-    const byTag = options.tag !== undefined;
-    const keyNames = byTag ? TAG_KEY : TABLE_KEY;
+    const { query, keyNames, partition } = repositoryQuery(
+      registry,
+      repository,
+      window,
+      options.tag
+    );
     const start = options.cursor
       ? decodeCursor(options.cursor, keyNames).key
       : undefined;
-    const partition = byTag
-      ? KEY.tag(registry, repository, options.tag ?? '')
-      : pk;
-    if (start && start[byTag ? 'gsi3pk' : 'pk'] !== partition) {
-      throw invalidCursor();
+    // A cursor names a position in this partition, never another one.
+    for (const [name, value] of Object.entries(partition)) {
+      if (start && start[name] !== value) throw invalidCursor();
     }
-    const low = window.since ?? '';
-    const high = window.until ?? '\uffff';
-    const query: Omit<QueryCommandInput, 'TableName'> = byTag
-      ? {
-          IndexName: 'gsi3',
-          KeyConditionExpression:
-            'gsi3pk = :pk AND gsi3sk BETWEEN :low AND :high',
-          ExpressionAttributeValues: {
-            ':pk': partition,
-            ':low': low,
-            // gsi3sk is the bare time: stop one millisecond before `until`.
-            ':high': window.until ? justBefore(window.until) : high,
-          },
-        }
-      : {
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
-          ExpressionAttributeValues: {
-            ':pk': pk,
-            // `SCAN#<until>#…` sorts after `SCAN#<until>`: until stays exclusive.
-            ':low': KEY.scan(low),
-            ':high': KEY.scan(high),
-          },
-        };
-    const collected = await this.collect(
+    const got = await collect(
+      (q) => this.query(q, `list scans of ${registry}/${repository}`),
       withStatus(query, options.status),
-      limit,
-      start,
-      keyNames,
-      `list scans of ${registry}/${repository}`
+      { need: limit, start, keyNames, budget: MAX_QUERIES_PER_PAGE }
     );
-    return page(collected, (key) => encodeCursor({ key }));
+    return {
+      items: got.items.map(summaryOf),
+      ...(got.next ? { cursor: encodeCursor({ key: got.next }) } : {}),
+    };
   }
 
   async listFailures(options: ListOptions = {}): Promise<Page<ScanSummary>> {
@@ -248,97 +223,41 @@ export class DynamoScanStore implements ScanStore {
     const since = window.since ?? '';
     const until = window.until ?? '';
     const resume = options.cursor ? decodeCursor(options.cursor, FAIL_KEY) : {};
-    const resumeDay = resume.key
-      ? resume.key.gsi2pk?.slice('FAIL#'.length)
-      : resume.day;
-    let day = resumeDay ?? dayOf(until);
+    let day =
+      resume.key?.gsi2pk?.slice('FAIL#'.length) ?? resume.day ?? dayOf(until);
     if (day > dayOf(until) || day < dayOf(since)) throw invalidCursor();
     let start = resume.key;
     const items: Record<string, unknown>[] = [];
+    const done = (cursor?: CursorState): Page<ScanSummary> => ({
+      items: items.map(summaryOf),
+      ...(cursor ? { cursor: encodeCursor(cursor) } : {}),
+    });
+    // Walk day partitions newest first, until the page fills or the window ends.
     for (let queries = 0; ; ) {
-      const query = withStatus(
+      const got = await collect(
+        (q) => this.query(q, `list failures of ${day}`),
+        withStatus(failureDayQuery(day, since, until), options.status),
         {
-          IndexName: 'gsi2',
-          KeyConditionExpression:
-            'gsi2pk = :pk AND gsi2sk BETWEEN :low AND :high',
-          ExpressionAttributeValues: {
-            ':pk': KEY.failDay(day),
-            ':low': since,
-            // `<until>#…` sorts after `<until>`: until stays exclusive.
-            ':high': until,
-          },
-        },
-        options.status
-      );
-      const got = await this.collect(
-        query,
-        limit - items.length,
-        start,
-        FAIL_KEY,
-        `list failures of ${day}`,
-        MAX_QUERIES_PER_PAGE - queries
+          need: limit - items.length,
+          start,
+          keyNames: FAIL_KEY,
+          budget: MAX_QUERIES_PER_PAGE - queries,
+        }
       );
       queries += got.queries;
       items.push(...got.items);
-      if (got.next) {
-        return page({ items, next: got.next }, (key) => encodeCursor({ key }));
-      }
-      if (got.more) {
-        return { items: items.map(summaryOf), cursor: encodeCursor({ day }) };
-      }
+      if (got.next) return done({ key: got.next });
+      if (got.more) return done({ day });
+      if (day <= dayOf(since)) return done();
       start = undefined;
-      if (day <= dayOf(since)) return page({ items }, () => '');
       day = previousDay(day);
-      if (queries >= MAX_QUERIES_PER_PAGE) {
-        return { items: items.map(summaryOf), cursor: encodeCursor({ day }) };
-      }
+      if (queries >= MAX_QUERIES_PER_PAGE) return done({ day });
     }
-  }
-
-  /** Runs `query` newest first until `need` items or the query budget, peeking one past `need` to know whether more follow. */
-  private async collect(
-    query: Omit<QueryCommandInput, 'TableName'>,
-    need: number,
-    start: StringKey | undefined,
-    keyNames: readonly string[],
-    what: string,
-    budget = MAX_QUERIES_PER_PAGE
-  ): Promise<Collected & { more: boolean; queries: number }> {
-    const items: Record<string, unknown>[] = [];
-    let key = start;
-    let queries = 0;
-    while (queries < budget) {
-      queries++;
-      const output = await this.query(
-        {
-          ...query,
-          ScanIndexForward: false,
-          Limit: need - items.length + 1,
-          ...(key ? { ExclusiveStartKey: key } : {}),
-        },
-        what
-      );
-      items.push(...(output.Items ?? []));
-      if (items.length > need) {
-        items.length = need;
-        const last = items[need - 1];
-        // need 0 (a full page before this partition): more follow from its start.
-        return {
-          items,
-          ...(last ? { next: keyOf(last, keyNames) } : {}),
-          more: true,
-          queries,
-        };
-      }
-      key = output.LastEvaluatedKey as StringKey | undefined;
-      if (!key) return { items, more: false, queries };
-    }
-    return { items, ...(key ? { next: key } : {}), more: true, queries };
   }
 
   private async newest(
     what: string,
-    query: Omit<QueryCommandInput, 'TableName'>
+    query: ScanQuery
   ): Promise<ScanRecord | undefined> {
     const output = await this.query(
       { ...query, ScanIndexForward: false, Limit: 1 },
@@ -352,10 +271,7 @@ export class DynamoScanStore implements ScanStore {
     }
   }
 
-  private async query(
-    query: Omit<QueryCommandInput, 'TableName'>,
-    what: string
-  ) {
+  private async query(query: ScanQuery, what: string) {
     try {
       return await this.client.send(
         new QueryCommand({ TableName: this.tableName, ...query })
@@ -411,35 +327,4 @@ export class DynamoScanStore implements ScanStore {
   private failed(error: unknown, what: string) {
     return storeError(error, what, `table ${this.tableName}`);
   }
-}
-
-function withStatus(
-  query: Omit<QueryCommandInput, 'TableName'>,
-  status: ListOptions['status']
-): Omit<QueryCommandInput, 'TableName'> {
-  if (status === undefined) return query;
-  return {
-    ...query,
-    FilterExpression: '#status = :status',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: {
-      ...query.ExpressionAttributeValues,
-      ':status': status,
-    },
-  };
-}
-
-function page(
-  collected: Collected,
-  cursorOf: (key: StringKey) => string
-): Page<ScanSummary> {
-  return {
-    items: collected.items.map(summaryOf),
-    ...(collected.next ? { cursor: cursorOf(collected.next) } : {}),
-  };
-}
-
-/** The canonical instant one millisecond earlier. */
-function justBefore(instant: string): string {
-  return new Date(Date.parse(instant) - 1).toISOString();
 }

@@ -24,6 +24,7 @@ import {
   digestOf,
   makeRecord,
   manyMismatches,
+  TestClock,
 } from '../../../support/scan-records.js';
 import { scanStoreContract } from '../../../support/scan-store-contract.js';
 
@@ -159,6 +160,29 @@ describe('DynamoScanStore items', () => {
     const got = await store.get(after.registry, after.repository, after.scanId);
     expect(got?.regression?.newFindings).toHaveLength(MAX_STORED_NEW_FINDINGS);
     expect(got?.report.findings).toHaveLength(1500);
+  });
+
+  it('resumes a long failure window where its query budget ran out', async () => {
+    // Prepare: one failure 40 days back, nothing in the days after it.
+    const { store } = await freshStore({
+      clock: new TestClock(new Date('2026-11-25T12:00:00.000Z')),
+    });
+    const old = makeRecord({
+      scannedAt: '2026-10-16T09:00:00.000Z',
+      status: 'error',
+    });
+    await store.put(old);
+    // Act
+    const first = await store.listFailures({ since: '2026-10-10' });
+    const second = await store.listFailures({
+      since: '2026-10-10',
+      cursor: first.cursor,
+    });
+    // Assess: the first page spent its queries on empty days.
+    expect(first.items).toEqual([]);
+    expect(first.cursor).toBeDefined();
+    expect(second.items.map((s) => s.scanId)).toEqual([old.scanId]);
+    expect(second.cursor).toBeUndefined();
   });
 
   it('maps a missing table to a configuration error', async () => {

@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { openHistoryStore } from '../../../lib/cli/history-command.js';
+import {
+  createArchscanTable,
+  LOCAL_AWS,
+  type LocalDynamo,
+  startDynalite,
+  uniqueTableName,
+} from '../../support/dynalite.js';
+import { makeRecord } from '../../support/scan-records.js';
+
+let dynamo: LocalDynamo;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await dynamo.stop();
+});
+
+it('opens the history table at a given endpoint', async () => {
+  // Prepare
+  const tableName = uniqueTableName('cli');
+  await createArchscanTable(dynamo.client, tableName);
+  vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_AWS.credentials.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_AWS.credentials.secretAccessKey);
+  const store = openHistoryStore({
+    tableName,
+    region: LOCAL_AWS.region,
+    endpoint: dynamo.endpoint,
+    reportsBucket: 'reports',
+  });
+  const record = makeRecord({ scannedAt: '2026-11-25T10:00:00.000Z' });
+  // Act
+  await store.put(record);
+  // Assess
+  expect(await store.latestByDigest(record.digest ?? '')).toEqual(record);
+});
