@@ -10,9 +10,10 @@ import {
   InvalidArgumentError,
   Option,
 } from 'commander';
-import { ScannerError } from '../engine/errors.js';
+import { ConfigError, ScannerError } from '../engine/errors.js';
 import { parsePlatformList } from '../engine/platform/platform.js';
 import { DEFAULT_CONCURRENCY } from '../usecases/scan-image.js';
+import { historyCommand, openHistoryStore } from './history-command.js';
 import { type CliIo, ExitCode } from './io.js';
 import { type FailOn, type OutputFormat, scanCommand } from './scan-command.js';
 
@@ -168,6 +169,85 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         },
         io,
         VERSION
+      );
+    });
+  program
+    .command('history')
+    .description(
+      'read scan history from the archscan DynamoDB table (AWS credentials from the usual chain)'
+    )
+    .option('--table <name>', 'history table name (default: $ARCHSCAN_TABLE)')
+    .option(
+      '--reports-bucket <name>',
+      'bucket of reports too large for the table (default: $ARCHSCAN_REPORTS_BUCKET)'
+    )
+    .option('--region <region>', "AWS Region (default: the SDK's)")
+    .option(
+      '--endpoint <url>',
+      "a DynamoDB-compatible endpoint, e.g. archscan serve's"
+    )
+    .option('--repository <name>', 'scans of one repository, newest first')
+    .option('--registry <host>', 'registry of --repository')
+    .option('--tag <tag>', 'only scans of this tag')
+    .option(
+      '--status <status>',
+      'pass, fail or error (fail/error without --repository: across all repositories)'
+    )
+    .option('--since <time>', 'only scans at or after this ISO 8601 time')
+    .option('--until <time>', 'only scans before this ISO 8601 time')
+    .option(
+      '--digest <digest>',
+      'the newest scan of this image digest, with its report'
+    )
+    .option('--limit <n>', 'scans per page')
+    .option(
+      '--cursor <cursor>',
+      'the next page, as printed after the previous one'
+    )
+    .addOption(
+      new Option('-f, --format <format>', 'output format')
+        .choices(['table', 'json'])
+        .default('table')
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  archscan history --table archscan --repository team/api --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+  archscan history --table archscan --status fail --since 2026-11-18T00:00:00Z
+  archscan history --table archscan --digest sha256:… --format json
+`
+    )
+    .action(async (opts: Record<string, string | undefined>) => {
+      const tableName = opts.table ?? io.env.ARCHSCAN_TABLE;
+      if (!tableName) {
+        throw new ConfigError(
+          'archscan history needs --table (or ARCHSCAN_TABLE): the name of the archscan DynamoDB table'
+        );
+      }
+      const reportsBucket =
+        opts.reportsBucket ?? io.env.ARCHSCAN_REPORTS_BUCKET;
+      const store = openHistoryStore({
+        tableName,
+        ...(reportsBucket ? { reportsBucket } : {}),
+        ...(opts.region ? { region: opts.region } : {}),
+        ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      });
+      const {
+        table: _t,
+        reportsBucket: _b,
+        region: _r,
+        endpoint: _e,
+        format,
+        ...filters
+      } = opts;
+      const defined = Object.fromEntries(
+        Object.entries(filters).filter(([, v]) => v !== undefined)
+      );
+      exitCode = await historyCommand(
+        store,
+        { ...defined, format: format as 'table' | 'json' },
+        io
       );
     });
   try {

@@ -13,12 +13,12 @@ import {
 } from 'vitest';
 import { NotifyError } from '../../../lib/engine/errors.js';
 import type { SlackMessage } from '../../../lib/engine/notify/slack-blocks.js';
-import { publishedFor } from '../../support/published.js';
 import {
   binaryFinding,
   makeRecord,
   missingPlatform,
-} from '../../support/scan-records.js';
+} from '../../support/notify-records.js';
+import { publishedFor } from '../../support/published.js';
 import { lambdaContext, snsEventFrom } from '../../support/sns-events.js';
 import {
   startWebhookServer,

@@ -16,13 +16,13 @@ import {
 } from 'vitest';
 import { SnsChatPublisher } from '../../../lib/adapters/aws/sns-chat-publisher.js';
 import { NotifyError } from '../../../lib/engine/errors.js';
-import { publishedFor } from '../../support/published.js';
 import {
   binaryFinding,
   DIGEST,
   makeRecord,
   REGISTRY,
-} from '../../support/scan-records.js';
+} from '../../support/notify-records.js';
+import { publishedFor } from '../../support/published.js';
 import { lambdaContext, snsEventFrom } from '../../support/sns-events.js';
 
 type HandlerModule = typeof import('../../../lambdas/chat-notifier/handler.js');
