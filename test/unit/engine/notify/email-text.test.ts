@@ -156,6 +156,27 @@ describe('formatEmail', () => {
     expect(body).not.toContain('Full report');
   });
 
+  it('lists at most 20 regression lines and counts the rest', () => {
+    // Prepare
+    const record = makeRecord({
+      findings: [binaryFinding()],
+      regression: {
+        lostPlatforms: Array.from({ length: 25 }, (_, i) => `linux/p${i}`),
+        newFindings: [],
+        previousScanId: 'prev',
+      },
+    });
+
+    // Act
+    const { body } = formatEmail({ record });
+
+    // Assess
+    expect(body).toContain(
+      '  - linux/p19 was in the previous scan and is gone\n  - … and 5 more changes'
+    );
+    expect(body).not.toContain('linux/p20');
+  });
+
   it('explains a scan that could not finish', () => {
     // Act
     const { body } = formatEmail({
