@@ -164,10 +164,13 @@ function findingLines(
   for (const [platform, group] of groupByPlatform(findings)) {
     const title = ['', `${platform}:`];
     for (const finding of group) {
+      const text = findingText({ ...finding, path: cutPath(finding.path) });
+      // The scanner's own sentence, unless it only repeats ours.
+      const said = finding.message === text ? [] : [finding.message];
       const entry = [
-        `  [${finding.severity}] ${finding.kind}: ${findingText({ ...finding, path: cutPath(finding.path) })}`,
+        `  [${finding.severity}] ${finding.kind}: ${text}`,
         ...(finding.layer ? [`      layer ${finding.layer}`] : []),
-        `      ${truncate(finding.message, MAX_MESSAGE)}`,
+        ...said.map((message) => `      ${truncate(message, MAX_MESSAGE)}`),
       ];
       const size = byteLength([...title, ...entry].join('\n')) + 1;
       if (shown >= maxFindings || used + size > budget) {

@@ -115,7 +115,7 @@ describe('formatEmail', () => {
       'linux/arm64:\n  [error] binary-arch-mismatch: /usr/local/bin/app is linux/amd64, expected linux/arm64 (entrypoint)\n      layer sha256:1111'
     );
     expect(body).toContain(
-      'linux/arm/v7:\n  [error] missing-platform: linux/arm/v7 is not in the index'
+      'linux/arm/v7:\n  [error] missing-platform: linux/arm/v7 is not in the index\n\n'
     );
     expect(body).toContain(
       '  [warning] binary-arch-mismatch: /opt/lib.so is linux/arm64, expected linux/amd64\n'
