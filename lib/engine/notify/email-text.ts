@@ -43,6 +43,8 @@ const DEFAULT_MAX_BODY_BYTES = 65_536;
 const MAX_SUBJECT = 99;
 const MAX_PATH = 300;
 const MAX_MESSAGE = 500;
+// The findings below repeat every new finding; the list only needs a taste.
+const MAX_REGRESSION_LINES = 20;
 
 /**
  * Formats the subject and body of a scan's message.
@@ -128,17 +130,26 @@ function introLines(input: NotifyInput): string[] {
     lines.push(`Expected: ${record.expectedPlatforms.join(', ')}`);
   }
   if (record.error) {
-    lines.push('', `Error (${record.error.code}): ${record.error.message}`);
+    lines.push(
+      '',
+      `Error (${record.error.code}): ${truncate(record.error.message, 1_000)}`
+    );
   }
   return lines;
 }
 
 function regressionBlock(record: NotifyInput['record']): string[] {
   if (!record.regression) return [];
+  const lines = regressionLines(record.regression);
+  const shown = lines
+    .slice(0, MAX_REGRESSION_LINES)
+    .map((line) => `  - ${truncate(line, MAX_MESSAGE)}`);
+  const hidden = lines.length - shown.length;
   return [
     '',
     `Worse than the previous scan (${record.regression.previousScanId}):`,
-    ...regressionLines(record.regression).map((line) => `  - ${line}`),
+    ...shown,
+    ...(hidden > 0 ? [`  - … and ${plural(hidden, 'more change')}`] : []),
   ];
 }
 
@@ -153,10 +164,13 @@ function findingLines(
   for (const [platform, group] of groupByPlatform(findings)) {
     const title = ['', `${platform}:`];
     for (const finding of group) {
+      const text = findingText({ ...finding, path: cutPath(finding.path) });
+      // The scanner's own sentence, unless it only repeats ours.
+      const said = finding.message === text ? [] : [finding.message];
       const entry = [
-        `  [${finding.severity}] ${finding.kind}: ${findingText({ ...finding, path: cutPath(finding.path) })}`,
+        `  [${finding.severity}] ${finding.kind}: ${text}`,
         ...(finding.layer ? [`      layer ${finding.layer}`] : []),
-        `      ${truncate(finding.message, MAX_MESSAGE)}`,
+        ...said.map((message) => `      ${truncate(message, MAX_MESSAGE)}`),
       ];
       const size = byteLength([...title, ...entry].join('\n')) + 1;
       if (shown >= maxFindings || used + size > budget) {

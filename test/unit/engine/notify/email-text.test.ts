@@ -115,7 +115,7 @@ describe('formatEmail', () => {
       'linux/arm64:\n  [error] binary-arch-mismatch: /usr/local/bin/app is linux/amd64, expected linux/arm64 (entrypoint)\n      layer sha256:1111'
     );
     expect(body).toContain(
-      'linux/arm/v7:\n  [error] missing-platform: linux/arm/v7 is not in the index'
+      'linux/arm/v7:\n  [error] missing-platform: linux/arm/v7 is not in the index\n\n'
     );
     expect(body).toContain(
       '  [warning] binary-arch-mismatch: /opt/lib.so is linux/arm64, expected linux/amd64\n'
@@ -154,6 +154,27 @@ describe('formatEmail', () => {
         '  - new since the previous scan: binary-arch-mismatch in linux/arm64 /usr/local/bin/app'
     );
     expect(body).not.toContain('Full report');
+  });
+
+  it('lists at most 20 regression lines and counts the rest', () => {
+    // Prepare
+    const record = makeRecord({
+      findings: [binaryFinding()],
+      regression: {
+        lostPlatforms: Array.from({ length: 25 }, (_, i) => `linux/p${i}`),
+        newFindings: [],
+        previousScanId: 'prev',
+      },
+    });
+
+    // Act
+    const { body } = formatEmail({ record });
+
+    // Assess
+    expect(body).toContain(
+      '  - linux/p19 was in the previous scan and is gone\n  - … and 5 more changes'
+    );
+    expect(body).not.toContain('linux/p20');
   });
 
   it('explains a scan that could not finish', () => {
