@@ -155,6 +155,11 @@ export function scanStoreContract(name: string, factory: StoreFactory): void {
       });
       const odd = await list({ tag: 'odd' });
       const failed = await list({ status: 'fail' });
+      const empty = await list({
+        tag: 'odd',
+        since: minutesAgo(60),
+        until: minutesAgo(60),
+      });
       const oddInWindow = await list({
         tag: 'odd',
         since: minutesAgo(300),
@@ -168,6 +173,7 @@ export function scanStoreContract(name: string, factory: StoreFactory): void {
       expect(failed.items.map((s) => s.scannedAt)).toEqual(
         [0, 3, 6, 9].map((h) => minutesAgo(60 * h))
       );
+      expect(empty.items).toEqual([]);
       expect(oddInWindow.items.map((s) => s.scannedAt)).toEqual(
         [3, 5].map((h) => minutesAgo(60 * h))
       );

@@ -112,6 +112,7 @@ export class DynamoLayerCache implements LayerCache {
       ttl: Math.floor(now.getTime() / 1000) + LAYER_TTL_DAYS * 86_400,
     };
     const bytes = await toGzipJson(facts);
+    // 1 KB covers the keys, the ttl and the attribute names.
     if (bytes.length + 1024 <= ITEM_BUDGET_BYTES) {
       item.facts = bytes;
     } else if (s3) {

@@ -14,6 +14,9 @@
  *   `until` back to `since` (set only for status `fail` and `error`);
  * - previous scan of a repository and tag: Query gsi3 with sk < before, Limit 1.
  *
+ * Failure lists filter by `status` but not by `tag` (a tag names nothing
+ * without a repository).
+ *
  * Scan times are canonical ISO 8601 (`toISOString`), so string order is
  * time order. Each item carries the summary as plain attributes and the
  * report as gzipped JSON in the Binary attribute `report`; when the item
@@ -193,6 +196,10 @@ export class DynamoScanStore implements ScanStore {
   ): Promise<Page<ScanSummary>> {
     const limit = pageLimit(options.limit);
     const window = timeWindow(options, this.clock.now());
+    // An empty window would make BETWEEN's bounds cross, which DynamoDB refuses.
+    if (window.since !== undefined && window.since === window.until) {
+      return { items: [] };
+    }
     const { query, keyNames, partition } = repositoryQuery(
       registry,
       repository,

@@ -15,8 +15,11 @@ import { KEY } from './scan-item.js';
 /** A query without its table name. */
 export type ScanQuery = Omit<QueryCommandInput, 'TableName'>;
 
+/** Key attributes of a table query's `LastEvaluatedKey`. */
 export const TABLE_KEY = ['pk', 'sk'] as const;
+/** Key attributes of a gsi3 (tag) query's `LastEvaluatedKey`. */
 export const TAG_KEY = ['pk', 'sk', 'gsi3pk', 'gsi3sk'] as const;
+/** Key attributes of a gsi2 (failures) query's `LastEvaluatedKey`. */
 export const FAIL_KEY = ['pk', 'sk', 'gsi2pk', 'gsi2sk'] as const;
 
 // Below every ISO 8601 time and above it, for windows open at one end.

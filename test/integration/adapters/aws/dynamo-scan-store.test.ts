@@ -268,6 +268,31 @@ describe('DynamoScanStore with a report of 50,000 findings', () => {
     expect(latest?.report.findings).toHaveLength(50_000);
   });
 
+  it('keeps a report of 3,000 findings inline, without S3', async () => {
+    const { store, tableName } = await freshStore({
+      s3: {
+        client: new S3Client({ region: 'us-east-1' }),
+        bucket: 'reports-bucket',
+      },
+    });
+    const record = makeRecord({
+      scannedAt: '2026-11-25T10:00:00.000Z',
+      status: 'fail',
+      findings: manyMismatches(3000),
+    });
+    await store.put(record);
+    const item = await rawItem(
+      tableName,
+      'REPO#registry.example.com/team/app',
+      `SCAN#${record.scanId}`
+    );
+    expect(item?.report).toBeInstanceOf(Uint8Array);
+    expect(objects.size).toBe(0);
+    expect(
+      await store.get(record.registry, record.repository, record.scanId)
+    ).toEqual(record);
+  });
+
   it('refuses the report when no bucket is configured', async () => {
     const { store } = await freshStore();
     await expect(store.put(huge())).rejects.toBeInstanceOf(LimitExceededError);
