@@ -1,42 +1,47 @@
 /**
- * The dead-letter recorder Lambda: every scan request that failed
- * `MAX_RECEIVES` times is recorded as a scan with status `error` and
- * counted in the `PoisonMessages` metric, which the stack alarms on.
+ * The dead-letter recorder Lambda: the composition root. Clients are built
+ * once per cold start from the validated configuration.
  */
-import {
-  BatchProcessor,
-  EventType,
-  processPartialResponse,
-} from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import {
-  type RecordPoisonDeps,
-  recordPoisonMessage,
-} from '../../lib/usecases/record-poison.js';
-import { logger, metrics } from '../shared/powertools.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoScanStore } from '../../lib/adapters/aws/dynamo-scan-store.js';
+import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
+import { systemClock } from '../../lib/ports/clock.js';
+import { loadConfig } from '../shared/config.js';
+import { tracer } from '../shared/powertools.js';
+import { createDlqHandler } from './create-handler.js';
 
-/** The scan queue's redrive `maxReceiveCount`. */
-export const MAX_RECEIVES = 5;
+const config = loadConfig();
+const documents = DynamoDBDocumentClient.from(
+  tracer.captureAWSv3Client(new DynamoDBClient({})),
+  {
+    marshallOptions: { removeUndefinedValues: true },
+  }
+);
 
-/** Builds the handler around its dependencies (tests inject local ones). */
-export function createDlqHandler(deps: RecordPoisonDeps) {
-  const processor = new BatchProcessor(EventType.SQS);
-  const recordHandler = async (record: SQSRecord) => {
-    const stored = await recordPoisonMessage(record.body, MAX_RECEIVES, deps);
-    metrics.addMetric('PoisonMessages', MetricUnit.Count, 1);
-    logger.error('scan request set aside after repeated failures', {
-      messageId: record.messageId,
-      scanId: stored.scanId,
-      reference: stored.reference,
-    });
-  };
-  return middy(async (event: SQSEvent, context: Context) =>
-    processPartialResponse(event, recordHandler, processor, { context })
-  )
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
-}
+export const handler = createDlqHandler({
+  store: new DynamoScanStore({
+    client: documents,
+    tableName: config.tableName,
+    ttlDays: config.scanTtlDays,
+    ...(config.reportsBucket
+      ? {
+          s3: {
+            client: tracer.captureAWSv3Client(new S3Client({})),
+            bucket: config.reportsBucket,
+          },
+        }
+      : {}),
+  }),
+  clock: systemClock,
+  ...(config.topicArn
+    ? {
+        notifier: new SnsNotifier({
+          client: tracer.captureAWSv3Client(new SNSClient({})),
+          topicArn: config.topicArn,
+        }),
+      }
+    : {}),
+});

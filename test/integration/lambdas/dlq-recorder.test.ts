@@ -4,7 +4,7 @@
  */
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDlqHandler } from '../../../lambdas/dlq-recorder/handler.js';
+import { createDlqHandler } from '../../../lambdas/dlq-recorder/create-handler.js';
 import { DynamoScanStore } from '../../../lib/adapters/aws/dynamo-scan-store.js';
 import {
   createArchscanTable,
