@@ -123,12 +123,4 @@ export function manyMismatches(count: number): Finding[] {
 }
 
 /** A clock the test moves. */
-export class TestClock {
-  constructor(private current: Date) {}
-  now(): Date {
-    return new Date(this.current);
-  }
-  set(time: string): void {
-    this.current = new Date(time);
-  }
-}
+export { TestClock } from './fakes/test-clock.js';
