@@ -12,6 +12,10 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import {
+  EventBridgeSchema,
+  SqsRecordSchema,
+} from '@aws-lambda-powertools/parser/schemas';
 import type { Context, SQSRecord } from 'aws-lambda';
 import {
   expectedPlatformsFor,
@@ -75,7 +79,12 @@ export function createRecordHandler(
     }
   );
   return async (record) => {
-    const parsed = parseQueueMessage(record.body);
+    // The record as AWS documents it (Powertools parser), then its body.
+    const sqs = SqsRecordSchema.parse(record);
+    // Keys of the previous record in the batch must not label this one.
+    logger.removeKeys(['repository', 'tag', 'digest']);
+    logger.setCorrelationId(correlationOf(sqs.body) ?? sqs.messageId);
+    const parsed = parseQueueMessage(sqs.body);
     if ('ignored' in parsed) {
       logger.info('ignored queue message', {
         reason: parsed.ignored,
@@ -96,6 +105,16 @@ export function createRecordHandler(
     logger.info('scan request processed', { outcome: result });
     return result;
   };
+}
+
+/** The EventBridge event id when the body is an EventBridge event: one id from push to notification. */
+function correlationOf(body: string): string | undefined {
+  try {
+    const event = EventBridgeSchema.safeParse(JSON.parse(body));
+    return event.success ? event.data.id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function run(request: ScanRequest, deps: WorkerDeps): Promise<Outcome> {
