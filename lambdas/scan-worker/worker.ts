@@ -25,6 +25,7 @@ import type { ScanRequest } from '../../lib/engine/history/scan-request.js';
 import { formatPlatform } from '../../lib/engine/platform/platform.js';
 import { parseQueueMessage } from '../../lib/usecases/parse-message.js';
 import {
+  deferIfEarly,
   type Outcome,
   type ProcessDeps,
   processScanRequest,
@@ -98,6 +99,10 @@ export function createRecordHandler(
       tag: request.tag,
       digest: request.digest,
     });
+    // An early re-check is re-sent unchanged: deferring it must stay outside
+    // idempotency, or its next delivery would be answered as a duplicate.
+    const deferred = await deferIfEarly(request, deps);
+    if (deferred) return summarize(deferred);
     const result = await idempotent({
       key: idempotencyKey(request, deps.rules),
       request,

@@ -174,9 +174,15 @@ function sameList(
   );
 }
 
-async function deferIfEarly(
+/**
+ * Re-sends a re-check that arrived before its grace window ends (at most
+ * 15 minutes per hop). Callers that deduplicate requests must call this
+ * first: the re-sent message is the same request and must not be taken
+ * for a duplicate.
+ */
+export async function deferIfEarly(
   request: ScanRequest,
-  deps: ProcessDeps
+  deps: Pick<ProcessDeps, 'clock' | 'queue'>
 ): Promise<Outcome | undefined> {
   if (!request.notBefore) return undefined;
   const waitMs = Date.parse(request.notBefore) - deps.clock.now().getTime();

@@ -258,3 +258,33 @@ describe('scan worker handler', () => {
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-bad' }]);
   });
 });
+
+describe('scan worker handler, grace re-checks', () => {
+  it('re-sends an early re-check every time it arrives, never answering it as a duplicate', async () => {
+    // Prepare: a re-check whose window ends in 20 minutes
+    const { handle } = handler();
+    const recheck = {
+      version: 1,
+      source: 'recheck',
+      registry: ECR_HOST,
+      repository: 'team/late',
+      tag: '2.0',
+      receivedAt: clock.now().toISOString(),
+      notBefore: new Date(clock.now().getTime() + 20 * 60_000).toISOString(),
+    };
+    const record = (id: string) => ({
+      ...ecrEvent('team/late', 'x', '2.0', id),
+      body: JSON.stringify(recheck),
+    });
+    // Act: delivered once, re-sent, delivered again (the same request)
+    await handle({ Records: [record('r1')] } as SQSEvent, context());
+    await handle({ Records: [record('r2')] } as SQSEvent, context());
+    // Assess: both deliveries were deferred again, by at most 15 minutes per hop
+    const sent = sqs
+      .commandCalls(SendMessageCommand)
+      .map((c) => c.args[0].input);
+    expect(sent).toHaveLength(2);
+    expect(sent.map((s) => s.DelaySeconds)).toEqual([900, 900]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+});
