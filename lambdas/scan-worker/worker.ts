@@ -183,10 +183,13 @@ export function idempotencyKey(
     .map(formatPlatform)
     .join(',');
   const image = `${request.registry}/${request.repository}@${request.digest ?? `tag:${request.tag ?? 'latest'}`}`;
+  // Without a digest a tag may name new content on every push: each such request is its own event.
   const phase =
     request.source === 'recheck'
       ? `recheck:${request.notBefore ?? ''}`
-      : 'push';
+      : request.digest
+        ? 'push'
+        : `push:${request.receivedAt}`;
   return createHash('sha256')
     .update(`${image}\0${policy}\0${phase}`)
     .digest('hex');

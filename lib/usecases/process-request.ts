@@ -138,7 +138,8 @@ export async function processScanRequest(
   // scan of the same push, or a lost platform would stop looking lost.
   const before = request.previousScanId?.split('#')[0] ?? report.scannedAt;
   const previous = request.tag
-    ? await deps.store.previous(
+    ? await lastJudged(
+        deps.store,
         request.registry,
         request.repository,
         request.tag,
@@ -154,13 +155,37 @@ export async function processScanRequest(
     },
     previous
   );
-  await deps.store.put(record);
+  // Side effects first, the record last: a retry after a failed publish or
+  // send finds no record, so it is not taken for a duplicate and the
+  // notification or re-check is not lost (at least once, normally once).
   if (shouldWait(request, record, options)) {
     await requeueForGrace(request, record, deps, options.graceSeconds);
+    await deps.store.put(record);
     return { kind: 'scanned', record, notified: false, recheckQueued: true };
   }
   const notified = await notifyIfNeeded(record, deps, options);
+  await deps.store.put(record);
   return { kind: 'scanned', record, notified, recheckQueued: false };
+}
+
+/** Error scans judged nothing; looking past this many of them is enough. */
+const MAX_ERROR_SCANS_SKIPPED = 20;
+
+/** The newest scan of the tag before `before` that is not an error: the baseline a regression is measured from. */
+async function lastJudged(
+  store: ScanStore,
+  registry: string,
+  repository: string,
+  tag: string,
+  before: string
+): Promise<ScanRecord | undefined> {
+  let bound = before;
+  for (let i = 0; i <= MAX_ERROR_SCANS_SKIPPED; i++) {
+    const scan = await store.previous(registry, repository, tag, bound);
+    if (scan?.status !== 'error') return scan;
+    bound = scan.scannedAt;
+  }
+  return undefined;
 }
 
 function sameList(

@@ -73,7 +73,7 @@ describe('environment contract with lambdas/shared/config.ts', () => {
         'TABLE_NAME',
         'TOPIC_ARN',
       ],
-      'dlq-recorder': ['SCAN_TTL_DAYS', 'TABLE_NAME'],
+      'dlq-recorder': ['SCAN_TTL_DAYS', 'TABLE_NAME', 'TOPIC_ARN'],
       'history-api': ['REPORTS_BUCKET', 'TABLE_NAME'],
       'slack-notifier': [
         'HISTORY_API_URL',

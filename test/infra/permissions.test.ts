@@ -111,14 +111,17 @@ describe('least privilege', () => {
     ).toContain('/reports/*');
   });
 
-  it('lets the dlq-recorder write the table and consume the DLQ only', () => {
+  it('lets the dlq-recorder write the table, publish to the findings topic and nothing more', () => {
     const recorder = statementsOf(template, roleId(template, 'dlq-recorder'));
     const actions = actionsOf(recorder);
     expect(actions).toContain('dynamodb:PutItem');
-    expect(actions.filter((a) => /^(s3|sns|ecr|kms):/.test(a))).toEqual([]);
+    expect(actions.filter((a) => /^(s3|ecr):/.test(a))).toEqual([]);
     expect(actions.filter((a) => /dynamodb:(Get|Query|Scan)/.test(a))).toEqual(
       []
     );
+    expect(having(recorder, 'sns:Publish')[0]?.Resource).toEqual({
+      Ref: expect.stringMatching(/NotificationsTopic/),
+    });
   });
 
   it('lets the Slack notifier read that one secret and nothing else there', () => {

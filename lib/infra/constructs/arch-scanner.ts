@@ -184,6 +184,8 @@ export class ArchScanner extends Construct {
       environment: {
         [E.tableName]: table.tableName,
         [E.scanTtlDays]: String(s.scanTtlDays),
+        // Subscribers hear that an image could not be judged, not only the alarm.
+        [E.topicArn]: this.topics.topic.topicArn,
       },
     });
     this.dlqRecorder.function.addEventSource(
@@ -197,7 +199,8 @@ export class ArchScanner extends Construct {
       reason: `${ESM_REASON}; this queue is itself the dead-letter queue, so unrecorded messages stay in it and the alarm fires`,
     });
     table.grantWriteData(this.dlqRecorder.role);
-    acknowledgeScopedWildcards(this.dlqRecorder.role, { table });
+    this.topics.topic.grantPublish(this.dlqRecorder.role);
+    acknowledgeScopedWildcards(this.dlqRecorder.role, { table, kms: true });
 
     if (s.chatNotifications === 'slack' && s.slackWebhookSecretArn) {
       this.slackNotifier = this.addSlackNotifier(s.slackWebhookSecretArn, {

@@ -288,3 +288,40 @@ describe('scan worker handler, grace re-checks', () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 });
+
+describe('idempotency keys', () => {
+  it('treats each tag-only request as its own event, and repeats of a digest as one', async () => {
+    const { idempotencyKey } = await import(
+      '../../../lambdas/scan-worker/worker.js'
+    );
+    const base = {
+      version: 1 as const,
+      source: 'webhook' as const,
+      registry: 'r',
+      repository: 'a',
+      tag: 'latest',
+    };
+    const rules = [{ pattern: '*', platforms: [] }];
+    const first = idempotencyKey(
+      { ...base, receivedAt: '2026-11-25T10:00:00Z' },
+      rules
+    );
+    const second = idempotencyKey(
+      { ...base, receivedAt: '2026-11-25T10:05:00Z' },
+      rules
+    );
+    expect(first).not.toBe(second);
+    const digest = `sha256:${'d'.repeat(64)}`;
+    expect(
+      idempotencyKey(
+        { ...base, digest, receivedAt: '2026-11-25T10:00:00Z' },
+        rules
+      )
+    ).toBe(
+      idempotencyKey(
+        { ...base, digest, receivedAt: '2026-11-25T10:05:00Z' },
+        rules
+      )
+    );
+  });
+});

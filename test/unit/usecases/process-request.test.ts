@@ -196,3 +196,60 @@ describe('processScanRequest', () => {
     });
   });
 });
+
+describe('processScanRequest after failures', () => {
+  it('does not lose a notification when the first publish fails and the request is retried', async () => {
+    // Prepare: a publish that fails once
+    const { index } = await publish(
+      [image(amd64, 'hello-amd64-static'), image(arm64, 'hello-amd64-static')],
+      '4.0'
+    );
+    let failures = 1;
+    const flaky = {
+      notify: async (n: Parameters<RecordingNotifier['notify']>[0]) => {
+        if (failures-- > 0) throw new Error('sns unavailable');
+        await notifier.notify(n);
+      },
+    };
+    const withFlaky = { ...deps(), notifier: flaky };
+    // Act
+    await expect(
+      processScanRequest(push(index, '4.0'), withFlaky, options)
+    ).rejects.toThrow('sns unavailable');
+    const retry = await processScanRequest(
+      push(index, '4.0'),
+      withFlaky,
+      options
+    );
+    // Assess
+    expect(retry).toMatchObject({ kind: 'scanned', notified: true });
+    expect(notifier.sent).toHaveLength(1);
+  });
+
+  it('measures a regression from the last judged scan, past an error scan in between', async () => {
+    // Prepare: a good release, then a scan that could not be done
+    const good = await publish(
+      [image(amd64, 'hello-amd64-static'), image(arm64, 'addon-arm64.so')],
+      'prod'
+    );
+    await processScanRequest(push(good.index, 'prod'), deps(), options);
+    clock.advance(60);
+    await processScanRequest(
+      push(`sha256:${'e'.repeat(64)}`, 'prod'),
+      deps(),
+      options
+    );
+    clock.advance(60);
+    const bad = await publish([image(amd64, 'hello-amd64-static')], 'prod');
+    // Act
+    const outcome = await processScanRequest(
+      { ...push(bad.index, 'prod'), source: 'manual' },
+      deps(),
+      options
+    );
+    // Assess
+    expect(
+      outcome.kind === 'scanned' && outcome.record.regression?.lostPlatforms
+    ).toEqual(['linux/arm64']);
+  });
+});
