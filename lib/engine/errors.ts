@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'limit-exceeded'
   | 'aborted'
   | 'notify'
+  | 'forbidden'
   | 'internal';
 
 /** Base class of every error archscan throws. */
@@ -173,6 +174,47 @@ export class NotifyError extends ScannerError {
     this.status = options.status;
     this.diagnostics = options.diagnostics ?? [];
     this.retryable = options.retryable ?? false;
+  }
+}
+
+/** Why a webhook delivery was turned away, as the HTTP status it answers. */
+export type WebhookRefusal = 400 | 401 | 403 | 404;
+
+/**
+ * A webhook delivery that is not accepted: forged or replayed (401), a
+ * body that is not what the provider sends (400), a registry outside the
+ * allowlist (403), an unknown or unconfigured provider (404). Nothing of
+ * such a delivery is queued. Messages name the problem, never a secret.
+ */
+export class WebhookError extends ScannerError {
+  override readonly name = 'WebhookError';
+  constructor(
+    readonly status: WebhookRefusal,
+    message: string,
+    options?: ErrorOptions
+  ) {
+    super(
+      status === 401
+        ? 'auth'
+        : status === 403
+          ? 'forbidden'
+          : status === 404
+            ? 'not-found'
+            : 'format',
+      message,
+      options
+    );
+  }
+}
+
+/**
+ * A registry, address or URL archscan must not contact: not on the
+ * allowlist, private or link-local, or carrying credentials.
+ */
+export class EgressRefusedError extends ScannerError {
+  override readonly name = 'EgressRefusedError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('forbidden', message, options);
   }
 }
 
