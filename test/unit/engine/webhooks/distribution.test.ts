@@ -286,3 +286,35 @@ describe('distribution parse', () => {
 });
 
 describeParseIsTotal(distribution, FIXTURES);
+
+describe('deliveries captured from docker-registry 2.8.2', () => {
+  const captured = [1, 2, 3, 4, 5, 6, 7].map((n) =>
+    distribution.parse(
+      fixtureDelivery('distribution', `captured/delivery-${n}.json`)
+    )
+  );
+
+  it('ignores the four blob pushes', () => {
+    for (const parsed of captured.slice(0, 4)) {
+      expect(parsed.kind).toBe('ignored');
+    }
+  });
+
+  it('reads the platform manifests and the tagged index, on the registry the client used', () => {
+    const images = captured
+      .slice(4)
+      .flatMap((parsed) => (parsed.kind === 'push' ? parsed.images : []));
+    expect(images).toHaveLength(3);
+    expect(images.map((image) => image.tag)).toEqual([
+      undefined,
+      undefined,
+      '1.0',
+    ]);
+    expect(images.at(-1)).toMatchObject({
+      registry: '127.0.0.1:34203',
+      repository: 'team/app',
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+    });
+    expect(new Set(images.map((image) => image.digest)).size).toBe(3);
+  });
+});
