@@ -6,7 +6,7 @@
  * rather than expiry.
  */
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 
@@ -52,43 +52,11 @@ export async function startDynalite(): Promise<LocalDynamo> {
   };
 }
 
-const gsi = (n: 1 | 2 | 3) => ({
-  IndexName: `gsi${n}`,
-  KeySchema: [
-    { AttributeName: `gsi${n}pk`, KeyType: 'HASH' as const },
-    { AttributeName: `gsi${n}sk`, KeyType: 'RANGE' as const },
-  ],
-  Projection: { ProjectionType: 'ALL' as const },
-});
-
 /**
- * Creates the archscan table as the CDK stack does: `pk`/`sk`, GSIs
- * `gsi1`..`gsi3` projecting all attributes, on-demand. The stack also turns
- * on TTL for `ttl`; dynalite 4 answers `UpdateTimeToLive` with
- * `UnknownOperationException`, so that setting is left out here.
+ * Creates the archscan table as the CDK stack does, from the one
+ * definition the embedded store of `archscan serve` uses too.
  */
-export async function createArchscanTable(
-  client: DynamoDBClient,
-  tableName: string
-): Promise<void> {
-  const attributes = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'];
-  attributes.push('gsi3pk', 'gsi3sk');
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: attributes.map((name) => ({
-        AttributeName: name,
-        AttributeType: 'S',
-      })),
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [gsi(1), gsi(2), gsi(3)],
-    })
-  );
-}
+export { createArchscanTable } from '../../lib/adapters/aws/table-definition.js';
 
 let tables = 0;
 

@@ -1,4 +1,7 @@
-/** Types for dynalite 4, which ships none: only what the test harness uses. */
+/**
+ * Types for dynalite 4, which ships none: the options the embedded store
+ * of `archscan serve` and the test harness use.
+ */
 declare module 'dynalite' {
   import type { Server } from 'node:http';
 
@@ -7,6 +10,7 @@ declare module 'dynalite' {
     deleteTableMs?: number;
     updateTableMs?: number;
     maxItemSizeKb?: number;
+    /** LevelDB directory; in memory when absent. */
     path?: string;
   }
 
