@@ -9,59 +9,25 @@ import {
 import type { ScanRequest } from '../../../lib/engine/history/scan-request.js';
 import { MediaType } from '../../../lib/engine/media-types.js';
 import type {
-  ParsedDelivery,
-  ProviderCredentials,
   PushedImage,
   WebhookDelivery,
-  WebhookProvider,
 } from '../../../lib/engine/webhooks/types.js';
-import { readJson, safeEqual } from '../../../lib/engine/webhooks/verify.js';
 import type { ScanQueue } from '../../../lib/ports/scan-queue.js';
 import {
   acceptWebhook,
+  type IntakeAnswer,
   type IntakeDeps,
 } from '../../../lib/usecases/accept-webhook.js';
+import {
+  FakeWebhookProvider,
+  fakePush,
+  signFake,
+} from '../../support/fakes/fake-webhook-provider.js';
 import { MemoryScanQueue } from '../../support/fakes/memory-scan-queue.js';
 import { TestClock } from '../../support/fakes/test-clock.js';
 
 const SECRET = 'hunter2-but-longer';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
-
-/**
- * A provider whose body is the parsed delivery itself, as JSON (dates as
- * ISO strings), authenticated by `x-secret`. It counts parse calls, so a
- * test can prove nothing was read before authentication.
- */
-class FakeProvider implements WebhookProvider {
-  readonly name = 'distribution' as const;
-  readonly title = 'Fake';
-  readonly docs = 'https://example.com/docs';
-  readonly auth = 'header' as const;
-  parses = 0;
-
-  async authenticate(
-    delivery: WebhookDelivery,
-    credentials: ProviderCredentials
-  ): Promise<void> {
-    const given = delivery.headers['x-secret'];
-    if (!credentials.secret || !given || !safeEqual(given, credentials.secret))
-      throw new WebhookError(401, 'fake delivery with a wrong secret');
-  }
-
-  parse(delivery: WebhookDelivery): ParsedDelivery {
-    this.parses += 1;
-    const json = readJson(delivery, 'fake') as ParsedDelivery & {
-      sentAt?: string;
-    };
-    if (typeof json !== 'object' || json === null || !('kind' in json))
-      throw new WebhookError(400, 'fake delivery without kind');
-    if (json.kind !== 'push') return json;
-    return {
-      ...json,
-      ...(json.sentAt ? { sentAt: new Date(json.sentAt) } : {}),
-    } as ParsedDelivery;
-  }
-}
 
 /** Allows hosts of a list, lower-casing them as the real allowlist does. */
 class ListPolicy implements RegistryPolicy {
@@ -90,13 +56,6 @@ class FailingQueue implements ScanQueue {
   }
 }
 
-function push(
-  images: PushedImage[],
-  extra: { deliveryId?: string; sentAt?: string; ignored?: number } = {}
-) {
-  return { kind: 'push', images, ignored: 0, ...extra };
-}
-
 const image = (over: Partial<PushedImage> = {}): PushedImage => ({
   registry: 'registry.example.com',
   repository: 'team/app',
@@ -110,14 +69,14 @@ describe('acceptWebhook', () => {
   let clock: TestClock;
   let claims: MemoryClaimStore;
   let queue: MemoryScanQueue;
-  let provider: FakeProvider;
+  let provider: FakeWebhookProvider;
   let deps: IntakeDeps;
 
   beforeEach(() => {
     clock = new TestClock('2026-11-25T12:00:00.000Z');
     claims = new MemoryClaimStore(clock);
     queue = new MemoryScanQueue(clock);
-    provider = new FakeProvider();
+    provider = new FakeWebhookProvider();
     deps = {
       providers: { distribution: provider },
       settings: { distribution: { secret: SECRET } },
@@ -135,9 +94,13 @@ describe('acceptWebhook', () => {
     secret: string = SECRET,
     raw?: string
   ): WebhookDelivery {
+    const text = raw ?? JSON.stringify(body);
     return {
-      headers: { 'x-secret': secret, 'content-type': 'application/json' },
-      body: new TextEncoder().encode(raw ?? JSON.stringify(body)),
+      headers: {
+        ...signFake(text, secret),
+        'content-type': 'application/json',
+      },
+      body: new TextEncoder().encode(text),
       query: {},
       receivedAt: clock.now(),
     };
@@ -159,7 +122,7 @@ describe('acceptWebhook', () => {
     it('answers 404 for a provider archscan does not know', async () => {
       // Act
       const error = await refusal(
-        acceptWebhook('gitlab', delivery(push([image()])), deps)
+        acceptWebhook('gitlab', delivery(fakePush([image()])), deps)
       );
       // Assess
       expect(error.status).toBe(404);
@@ -170,7 +133,7 @@ describe('acceptWebhook', () => {
     it('answers 404 for a known provider that is not configured', async () => {
       // Act
       const error = await refusal(
-        acceptWebhook('ghcr', delivery(push([image()])), deps)
+        acceptWebhook('ghcr', delivery(fakePush([image()])), deps)
       );
       // Assess
       expect(error.status).toBe(404);
@@ -182,7 +145,7 @@ describe('acceptWebhook', () => {
       const error = await refusal(
         acceptWebhook(
           'distribution',
-          delivery(push([image()], { deliveryId: 'd1' }), 'guessed'),
+          delivery(fakePush([image()], { deliveryId: 'd1' }), 'guessed'),
           deps
         )
       );
@@ -232,7 +195,10 @@ describe('acceptWebhook', () => {
     it('queues one webhook scan request, delayed by the coalescing window', async () => {
       // Act
       const got = await accept(
-        push([image()], { deliveryId: 'd1', sentAt: clock.now().toISOString() })
+        fakePush([image()], {
+          deliveryId: 'd1',
+          sentAt: clock.now().toISOString(),
+        })
       );
       // Assess
       expect(got).toEqual({
@@ -264,7 +230,7 @@ describe('acceptWebhook', () => {
     it('drops untagged platform manifests, which their index covers', async () => {
       // Act
       const got = await accept(
-        push(
+        fakePush(
           [
             image(),
             image({ tag: undefined, mediaType: MediaType.ociManifest }),
@@ -281,7 +247,7 @@ describe('acceptWebhook', () => {
     it('keeps an index pushed by digest, a tagged manifest and an image of unknown type', async () => {
       // Act
       const got = await accept(
-        push([
+        fakePush([
           image({ tag: undefined, digest: `sha256:${'1'.repeat(64)}` }),
           image({ tag: 'amd64', mediaType: MediaType.ociManifest }),
           image({
@@ -302,7 +268,7 @@ describe('acceptWebhook', () => {
 
     it('scans the latest tag when an image names neither tag nor digest', async () => {
       // Act
-      await accept(push([image({ tag: undefined, digest: undefined })]));
+      await accept(fakePush([image({ tag: undefined, digest: undefined })]));
       // Assess
       expect(queue.messages[0]?.request).toMatchObject({ tag: 'latest' });
       expect(queue.messages[0]?.request.digest).toBeUndefined();
@@ -310,7 +276,7 @@ describe('acceptWebhook', () => {
 
     it('takes the registry the policy normalizes', async () => {
       // Act
-      await accept(push([image({ registry: 'Registry.Example.COM' })]));
+      await accept(fakePush([image({ registry: 'Registry.Example.COM' })]));
       // Assess
       expect(queue.messages[0]?.request.registry).toBe('registry.example.com');
     });
@@ -322,7 +288,7 @@ describe('acceptWebhook', () => {
       };
       // Act
       await accept(
-        push([
+        fakePush([
           image({ registry: 'evil.example.net' }),
           image({ registry: undefined, repository: 'team/other' }),
         ]),
@@ -338,7 +304,7 @@ describe('acceptWebhook', () => {
     it('answers 400 when neither payload nor settings name a registry', async () => {
       // Act
       const error = await refusal(
-        accept(push([image({ registry: undefined })]))
+        accept(fakePush([image({ registry: undefined })]))
       );
       // Assess
       expect(error.status).toBe(400);
@@ -351,7 +317,7 @@ describe('acceptWebhook', () => {
     it('answers 400 for an image no scan request can carry', async () => {
       // Act
       const error = await refusal(
-        accept(push([image({ repository: 'x'.repeat(300) })]))
+        accept(fakePush([image({ repository: 'x'.repeat(300) })]))
       );
       // Assess
       expect(error.status).toBe(400);
@@ -365,7 +331,7 @@ describe('acceptWebhook', () => {
       // Act
       const error = await refusal(
         accept(
-          push(
+          fakePush(
             [
               image(),
               image({ registry: '169.254.169.254', repository: 'latest' }),
@@ -386,7 +352,7 @@ describe('acceptWebhook', () => {
 
     it('keeps refusing the same delivery when it is sent again', async () => {
       // Prepare
-      const body = push([image({ registry: 'evil.example.net' })], {
+      const body = fakePush([image({ registry: 'evil.example.net' })], {
         deliveryId: 'd-evil',
       });
       await refusal(accept(body));
@@ -403,7 +369,7 @@ describe('acceptWebhook', () => {
       // Act
       const error = await refusal(
         accept(
-          push([image()], {
+          fakePush([image()], {
             deliveryId: 'old',
             sentAt: '2026-11-25T10:59:59.000Z',
           })
@@ -419,7 +385,7 @@ describe('acceptWebhook', () => {
     it('accepts a delivery sent just inside the replay window', async () => {
       // Act
       const got = await accept(
-        push([image()], { sentAt: '2026-11-25T11:00:00.000Z' })
+        fakePush([image()], { sentAt: '2026-11-25T11:00:00.000Z' })
       );
       // Assess
       expect(got.body.queued).toBe(1);
@@ -428,10 +394,10 @@ describe('acceptWebhook', () => {
     it('answers 401 to a delivery dated more than five minutes ahead', async () => {
       // Act
       const ahead = await refusal(
-        accept(push([image()], { sentAt: '2026-11-25T12:05:01.000Z' }))
+        accept(fakePush([image()], { sentAt: '2026-11-25T12:05:01.000Z' }))
       );
       const skewed = await accept(
-        push([image()], { sentAt: '2026-11-25T12:04:59.000Z' })
+        fakePush([image()], { sentAt: '2026-11-25T12:04:59.000Z' })
       );
       // Assess
       expect(ahead.status).toBe(401);
@@ -441,7 +407,7 @@ describe('acceptWebhook', () => {
 
     it('answers 401 to a replayed delivery and queues nothing more', async () => {
       // Prepare
-      const body = push([image()], { deliveryId: 'guid-1' });
+      const body = fakePush([image()], { deliveryId: 'guid-1' });
       await accept(body);
       clock.advance(60);
       // Act
@@ -454,7 +420,7 @@ describe('acceptWebhook', () => {
 
     it('accepts a delivery id again once the replay window has passed', async () => {
       // Prepare
-      const body = push([image()], { deliveryId: 'guid-1' });
+      const body = fakePush([image()], { deliveryId: 'guid-1' });
       await accept(body);
       // Act
       clock.advance(3601);
@@ -466,7 +432,7 @@ describe('acceptWebhook', () => {
 
     it('keeps delivery ids of different providers apart', async () => {
       // Prepare
-      const other = Object.assign(new FakeProvider(), { name: 'harbor' });
+      const other = new FakeWebhookProvider('harbor');
       const both: Partial<IntakeDeps> = {
         providers: { distribution: provider, harbor: other },
         settings: {
@@ -474,7 +440,7 @@ describe('acceptWebhook', () => {
           harbor: { secret: SECRET },
         },
       };
-      const body = push([image()], { deliveryId: 'same' });
+      const body = fakePush([image()], { deliveryId: 'same' });
       await accept(body, both);
       // Act
       const got = await acceptWebhook('harbor', delivery(body), {
@@ -489,9 +455,11 @@ describe('acceptWebhook', () => {
   describe('coalescing', () => {
     it('turns a storm of 50 deliveries for one image into one scan', async () => {
       // Act
-      const answers = [];
+      const answers: IntakeAnswer[] = [];
       for (let i = 0; i < 50; i++) {
-        answers.push(await accept(push([image()], { deliveryId: `d${i}` })));
+        answers.push(
+          await accept(fakePush([image()], { deliveryId: `d${i}` }))
+        );
       }
       // Assess
       expect(queue.messages).toHaveLength(1);
@@ -502,12 +470,12 @@ describe('acceptWebhook', () => {
 
     it('queues the image again after the window', async () => {
       // Prepare
-      await accept(push([image()], { deliveryId: 'd1' }));
+      await accept(fakePush([image()], { deliveryId: 'd1' }));
       clock.advance(5);
-      await accept(push([image()], { deliveryId: 'd2' }));
+      await accept(fakePush([image()], { deliveryId: 'd2' }));
       // Act
       clock.advance(6);
-      const got = await accept(push([image()], { deliveryId: 'd3' }));
+      const got = await accept(fakePush([image()], { deliveryId: 'd3' }));
       // Assess
       expect(got.body).toMatchObject({ queued: 1, coalesced: 0 });
       expect(queue.messages).toHaveLength(2);
@@ -516,7 +484,7 @@ describe('acceptWebhook', () => {
     it('coalesces duplicates within one delivery', async () => {
       // Act
       const got = await accept(
-        push([image(), image(), image({ tag: 'latest' })])
+        fakePush([image(), image(), image({ tag: 'latest' })])
       );
       // Assess: the key is the digest, whichever tag named it
       expect(got.body).toMatchObject({ queued: 1, coalesced: 2 });
@@ -525,7 +493,7 @@ describe('acceptWebhook', () => {
     it('keeps different tags of a repository apart when no digest is known', async () => {
       // Act
       const got = await accept(
-        push([
+        fakePush([
           image({ digest: undefined, tag: '1.4.0' }),
           image({ digest: undefined, tag: 'latest' }),
           image({ digest: undefined, tag: 'latest' }),
@@ -544,7 +512,7 @@ describe('acceptWebhook', () => {
     it('gives back the image and delivery claims and rethrows, so a retry is queued', async () => {
       // Prepare
       const failing = new FailingQueue();
-      const body = push([image()], { deliveryId: 'retry-me' });
+      const body = fakePush([image()], { deliveryId: 'retry-me' });
       // Act
       const first = await accept(body, { queue: failing }).then(
         () => undefined,
@@ -570,7 +538,7 @@ describe('acceptWebhook', () => {
       };
       // Act
       await accept(
-        push([image(), image({ repository: 'team/other' })], {
+        fakePush([image(), image({ repository: 'team/other' })], {
           deliveryId: 'half',
         }),
         { queue: second }
