@@ -14,7 +14,16 @@ import {
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  vi,
+} from 'vitest';
 import {
   createHandler,
   type WebhookReceiverDeps,
@@ -37,6 +46,7 @@ import {
   signFake,
 } from '../../support/fakes/fake-webhook-provider.js';
 import { TestClock } from '../../support/fakes/test-clock.js';
+import { fixtureJson } from '../../support/provider-deliveries.js';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/scan';
 const SECRET_ARN =
@@ -365,5 +375,73 @@ describe('webhook receiver', () => {
     expect(get.statusCode).toBe(405);
     expect(get.headers?.allow).toBe('POST');
     expect(other.statusCode).toBe(404);
+  });
+});
+
+describe('the deployed webhook receiver', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('builds from the environment and accepts a real Distribution notification', async () => {
+    // Prepare: the SDK reads the endpoint and credentials from the environment
+    const tableName = uniqueTableName('deployed');
+    await createArchscanTable(dynamo.client, tableName);
+    const env = {
+      TABLE_NAME: tableName,
+      QUEUE_URL,
+      WEBHOOK_SECRET_ARN: SECRET_ARN,
+      WEBHOOK_PROVIDERS: '["distribution","dockerhub"]',
+      ALLOWED_REGISTRIES: '["registry.example.com"]',
+      COALESCE_SECONDS: '30',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_REGION: LOCAL_AWS.region,
+      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    };
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    vi.resetModules();
+    const { handler } = await import(
+      '../../../lambdas/webhook-receiver/handler.js'
+    );
+    const envelope = fixtureJson('distribution', 'push-manifest.json');
+    const [event] = envelope.events as Record<string, unknown>[];
+    if (event) event.timestamp = new Date().toISOString();
+    const body = JSON.stringify(envelope);
+    // Act
+    const accepted = await handler(
+      postEvent({ body, headers: { Authorization: `Bearer ${DIST_SECRET}` } }),
+      lambdaContext()
+    );
+    const forged = await handler(
+      postEvent({ body, headers: { Authorization: 'Bearer guessed' } }),
+      lambdaContext()
+    );
+    const byToken = await handler(
+      postEvent({
+        provider: 'dockerhub',
+        body: JSON.stringify({
+          push_data: { tag: '1.27', pushed_at: Date.now() / 1000 },
+          repository: { repo_name: 'library/nginx' },
+        }),
+        headers: {},
+        query: { token: TOKEN },
+      }),
+      lambdaContext()
+    );
+    // Assess
+    expect(accepted.statusCode).toBe(202);
+    expect(forged.statusCode).toBe(401);
+    // docker.io is not on the allowlist: refused before anything is queued.
+    expect(byToken.statusCode).toBe(403);
+    expect(sent()).toHaveLength(1);
+    expect(sent()[0]?.DelaySeconds).toBe(30);
+    expect(JSON.parse(sent()[0]?.MessageBody ?? '')).toMatchObject({
+      source: 'webhook',
+      registry: 'registry.example.com',
+      repository: 'team/my-api',
+      tag: '1.4.0',
+    });
   });
 });
