@@ -17,6 +17,7 @@ import type { HttpHandler, HttpRequest, HttpResponse } from './types.js';
 /** Path parameters by name, as matched (the request path is already decoded). */
 export type RouteParams = Readonly<Record<string, string>>;
 
+/** Answers one matched request; throw a `ScannerError` to refuse it. */
 export type RouteHandler = (
   request: HttpRequest,
   params: RouteParams

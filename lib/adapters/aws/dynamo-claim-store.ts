@@ -98,7 +98,12 @@ export class DynamoClaimStore implements ClaimStore {
   }
 }
 
-/** The item key of a claim; `CLAIM#` collides with no other prefix in the table. */
+/**
+ * The item key of a claim; `CLAIM#` collides with no other prefix in the
+ * table.
+ *
+ * @example claimKey('delivery:ghcr:72d3162e') // { pk: 'CLAIM#delivery:ghcr:72d3162e', sk: 'CLAIM' }
+ */
 export function claimKey(key: string): { pk: string; sk: string } {
   const stored =
     Buffer.byteLength(key, 'utf8') > MAX_CLAIM_KEY_BYTES
