@@ -54,6 +54,16 @@ async function load(
   return loadServeConfig({ file: name, env, cwd: dir });
 }
 
+/** What `promise` rejects with; fails the test when it resolves. */
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error as Error
+  );
+  if (!outcome) throw new Error('expected a rejection');
+  return outcome;
+}
+
 /** The ConfigError message of loading `document` from `archscan.yaml`. */
 function problemOf(document: unknown, env: Record<string, string> = {}) {
   try {
@@ -180,8 +190,8 @@ describe('the example file', () => {
     const { SLACK_WEBHOOK_URL: _unset, ...env } = EXAMPLE_ENV;
 
     // Act
-    const error = await loadServeConfig({ file: EXAMPLE, env, cwd: dir }).catch(
-      (e: unknown) => e as ConfigError
+    const error = await rejection(
+      loadServeConfig({ file: EXAMPLE, env, cwd: dir })
     );
 
     // Assess
@@ -244,7 +254,7 @@ describe('file formats', () => {
     ],
   ])('%s with %j is refused, naming the file', async (name, text, pattern) => {
     // Act
-    const error = await load(name, text).catch((e: unknown) => e as Error);
+    const error = await rejection(load(name, text));
 
     // Assess
     expect(error).toBeInstanceOf(ConfigError);
@@ -253,11 +263,9 @@ describe('file formats', () => {
 
   it('names a missing file', async () => {
     // Act
-    const error = await loadServeConfig({
-      file: 'nope.yaml',
-      env: {},
-      cwd: dir,
-    }).catch((e: unknown) => e as Error);
+    const error = await rejection(
+      loadServeConfig({ file: 'nope.yaml', env: {}, cwd: dir })
+    );
 
     // Assess
     expect(error).toBeInstanceOf(ConfigError);
