@@ -17,7 +17,9 @@ export const SERVE_ENV = Object.freeze({
   webhookSecretPrefix: 'ARCHSCAN_WEBHOOK_SECRET_',
 });
 
+/** The environment, as `process.env` gives it. */
 export type Env = Readonly<Record<string, string | undefined>>;
+/** Where a value sits in the file: keys and list indexes. */
 export type KeyPath = readonly (string | number)[];
 
 /** A problem found at a key, before or during validation. */

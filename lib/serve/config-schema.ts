@@ -5,10 +5,23 @@
  * what is expected; values are echoed only where they are not secrets
  * (hosts, platforms), never for URLs, secrets or tokens.
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parsePlatform } from '../engine/platform/platform.js';
 import { PROVIDER_NAMES } from '../engine/webhooks/types.js';
+import {
+  flag,
+  httpsUrl,
+  integer,
+  listenSchema,
+  listOf,
+  mailbox,
+  mustBe,
+  plainUrl,
+  platform,
+  registryHost,
+  registryPattern,
+  secret,
+  smtpUrl,
+} from './config-fields.js';
 
 /** Where Google publishes the keys that sign Pub/Sub push tokens. */
 export const GOOGLE_JWKS_URL = 'https://www.googleapis.com/oauth2/v3/certs';
@@ -31,177 +44,9 @@ export const SERVE_DEFAULTS = Object.freeze({
 /** Webhook secrets and the API token guard the server: long enough not to guess. */
 export const MIN_SECRET_LENGTH = 16;
 
-const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
-const HOST = `${LABEL}(?:\\.${LABEL})*`;
-const IPV6 = '\\[[0-9a-f:.]+\\]';
-const PORT = '(?::(\\d{1,5}))?';
-const REGISTRY = new RegExp(`^(?:${HOST}|${IPV6})${PORT}$`, 'i');
-const REGISTRY_PATTERN = new RegExp(
-  `^(?:\\*\\.${HOST}|${HOST}|${IPV6})${PORT}$`,
-  'i'
-);
-const MAILBOX = /^(?:[^\s@<>]+@[^\s@<>]+|[^<>]*<[^\s@<>]+@[^\s@<>]+>)$/;
-
-/** `must be …`, or `is required` when the key is absent. */
-const expect = (what: string) => (issue: { input?: unknown }) =>
-  issue.input === undefined ? 'is required' : `must be ${what}`;
-
-/** Numbers and booleans may arrive as text from `${ENV}` substitution. */
-const fromText = (value: unknown) => {
-  if (typeof value !== 'string') return value;
-  const trimmed = value.trim();
-  if (/^-?\d+$/.test(trimmed)) return Number(trimmed);
-  if (trimmed === 'true' || trimmed === 'false') return trimmed === 'true';
-  return value;
-};
-
-/** An integer in `[min, max]`, `fallback` when absent. */
-export function integer(min: number, max: number, fallback: number) {
-  const error = `must be an integer from ${min} to ${max}`;
-  return z
-    .preprocess(
-      fromText,
-      z.number({ error }).int({ error }).min(min, { error }).max(max, { error })
-    )
-    .default(fallback);
-}
-
-const flag = (fallback: boolean) =>
-  z
-    .preprocess(fromText, z.boolean({ error: expect('true or false') }))
-    .default(fallback);
-
-/** A secret: never echoed, at least `min` characters. */
-const secret = (min = 1) =>
-  z
-    .string({ error: expect('a string') })
-    .min(
-      min,
-      min > 1
-        ? `must be at least ${min} characters (e.g. the output of openssl rand -hex 32)`
-        : 'must not be empty'
-    );
-
-/** True for `localhost`, 127.0.0.0/8 and ::1. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return (
-    host === 'localhost' ||
-    host === '::1' ||
-    (isIP(host) === 4 && host.startsWith('127.'))
-  );
-}
-
-function parseUrl(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** https, or http on a loopback host (a receiver on the same machine). */
-const httpsUrl = (example: string) =>
-  z.string({ error: expect('a URL') }).refine(
-    (text) => {
-      const url = parseUrl(text);
-      if (!url?.hostname) return false;
-      if (url.protocol === 'https:') return true;
-      return url.protocol === 'http:' && isLoopbackHost(url.hostname);
-    },
-    {
-      error: `must be an https URL (http only on a loopback host), e.g. ${example}`,
-    }
-  );
-
-const smtpUrl = z.string({ error: expect('a URL') }).refine(
-  (text) => {
-    const url = parseUrl(text);
-    return (
-      (url?.protocol === 'smtp:' || url?.protocol === 'smtps:') &&
-      url.hostname !== ''
-    );
-  },
-  {
-    error:
-      'must be an smtp:// (STARTTLS) or smtps:// (TLS) URL, e.g. smtps://user:pass@mail.example.com:465',
-  }
-);
-
-/** An http(s) URL that is not a secret, echoed in messages. */
-const plainUrl = z
-  .string({ error: expect('a URL') })
-  .superRefine((text, ctx) => {
-    const url = parseUrl(text);
-    if (
-      !url ||
-      (url.protocol !== 'http:' && url.protocol !== 'https:') ||
-      url.username ||
-      url.password ||
-      url.search ||
-      url.hash
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${JSON.stringify(text)} must be an http or https URL without credentials, query or fragment`,
-      });
-    }
-  });
-
-function hostField(pattern: RegExp, what: string) {
-  return z
-    .string({ error: expect('a string') })
-    .superRefine((text, ctx) => {
-      const match = pattern.exec(text);
-      if (!match || Number(match[1] ?? 0) > 65_535) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${JSON.stringify(text)} is not ${what}: write it without scheme, credentials or path, e.g. ghcr.io or 127.0.0.1:5000`,
-        });
-      }
-    })
-    .transform((text) => text.toLowerCase());
-}
-
-const registryHost = hostField(REGISTRY, 'a registry host[:port]');
-const registryPattern = hostField(
-  REGISTRY_PATTERN,
-  'a registry host[:port] or *.suffix'
-);
-
-const mailbox = z
-  .string({ error: expect('an e-mail address') })
-  .regex(
-    MAILBOX,
-    'must be an e-mail address, e.g. archscan <archscan@example.com>'
-  );
-
-const platform = z
-  .string({ error: expect('a platform') })
-  .superRefine((text, ctx) => {
-    try {
-      parsePlatform(text);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    }
-  });
-
-/** A list, or one comma-separated string for convenience. */
-const listOf = <T extends z.ZodType>(item: T, separator: RegExp) =>
-  z.preprocess(
-    (value) =>
-      typeof value === 'string'
-        ? value
-            .split(separator)
-            .map((part) => part.trim())
-            .filter(Boolean)
-        : value,
-    z.array(item, { error: expect('a list') })
-  );
-
 const platformRule = z.strictObject({
   pattern: z
-    .string({ error: expect('a repository pattern') })
+    .string({ error: mustBe('a repository pattern') })
     .min(1, 'must not be empty'),
   platforms: listOf(platform, /,/),
 });
@@ -212,7 +57,7 @@ const providerSchema = z.strictObject({
   oidc: z
     .strictObject({
       audience: z
-        .string({ error: expect('a string') })
+        .string({ error: mustBe('a string') })
         .min(1, 'must not be empty'),
       email: mailbox.optional(),
       jwksUrl: httpsUrl(GOOGLE_JWKS_URL).default(GOOGLE_JWKS_URL),
@@ -248,14 +93,14 @@ const storeSchema = z.discriminatedUnion(
     z.strictObject({
       kind: z.literal('dynamodb'),
       tableName: z
-        .string({ error: expect('a table name') })
+        .string({ error: mustBe('a table name') })
         .regex(
           /^[A-Za-z0-9_.-]{3,255}$/,
           'must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -)'
         ),
       endpoint: plainUrl.optional(),
       region: z
-        .string({ error: expect('a string') })
+        .string({ error: mustBe('a string') })
         .regex(
           /^[a-z]{2}(?:-[a-z]+)+-\d+$/,
           'must be an AWS Region such as eu-west-1'
@@ -266,60 +111,12 @@ const storeSchema = z.discriminatedUnion(
   { error: 'must be embedded or dynamodb' }
 );
 
-/** `host:port`, `[ipv6]:port`, a bare port (on 127.0.0.1), or `{host, port}`. */
-export function parseListen(
-  value: unknown
-): { host: string; port: number } | string {
-  const usage =
-    'must be host:port (e.g. 127.0.0.1:8080, [::1]:8080, 0.0.0.0:8080) or {host, port}';
-  let host: unknown;
-  let port: unknown;
-  if (typeof value === 'number') {
-    [host, port] = ['127.0.0.1', value];
-  } else if (typeof value === 'string') {
-    const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+)):(\d+)$/i.exec(
-      value.trim()
-    );
-    if (!match) return `${JSON.stringify(value)} ${usage}`;
-    [host, port] = [match[1] ?? match[2], Number(match[3])];
-  } else if (value && typeof value === 'object' && !Array.isArray(value)) {
-    const { host: h, port: p, ...rest } = value as Record<string, unknown>;
-    const unknown = Object.keys(rest);
-    if (unknown.length) return `unknown key ${unknown.join(', ')}: ${usage}`;
-    [host, port] = [h, fromText(p)];
-  } else {
-    return usage;
-  }
-  if (
-    typeof host !== 'string' ||
-    !(isIP(host) || new RegExp(`^${HOST}$`, 'i').test(host))
-  ) {
-    return `host ${JSON.stringify(host)} is not an IP address or host name`;
-  }
-  if (
-    typeof port !== 'number' ||
-    !Number.isInteger(port) ||
-    port < 1 ||
-    port > 65_535
-  ) {
-    return `port ${JSON.stringify(port)} must be an integer from 1 to 65535`;
-  }
-  return { host, port };
-}
-
-const listenSchema = z.unknown().transform((value, ctx) => {
-  const parsed = parseListen(value);
-  if (typeof parsed !== 'string') return parsed;
-  ctx.addIssue({ code: 'custom', message: parsed });
-  return z.NEVER;
-});
-
 /** The whole file; every section optional. */
 export const serveFileSchema = z.strictObject({
   listen: listenSchema.prefault(SERVE_DEFAULTS.listen),
   publicUrl: plainUrl.optional(),
   stateDir: z
-    .string({ error: expect('a directory') })
+    .string({ error: mustBe('a directory') })
     .min(1, 'must not be empty')
     .optional(),
   store: storeSchema.prefault({ kind: 'embedded' }),
@@ -348,7 +145,7 @@ export const serveFileSchema = z.strictObject({
       graceSeconds: integer(0, 86_400, SERVE_DEFAULTS.graceSeconds),
       notifySeverity: z.enum(['error', 'warning']).default('error'),
       expectedPlatforms: z
-        .array(platformRule, { error: expect('a list') })
+        .array(platformRule, { error: mustBe('a list') })
         .default([]),
     })
     .prefault({}),
@@ -375,7 +172,7 @@ export const serveFileSchema = z.strictObject({
             url: httpsUrl('https://hooks.example.com/archscan'),
             secret: secret().optional(),
           }),
-          { error: expect('a list') }
+          { error: mustBe('a list') }
         )
         .default([]),
     })
@@ -385,4 +182,5 @@ export const serveFileSchema = z.strictObject({
     .prefault({}),
 });
 
+/** The file after validation and defaults, before paths are resolved. */
 export type ServeFile = z.infer<typeof serveFileSchema>;

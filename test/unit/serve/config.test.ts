@@ -13,10 +13,8 @@ import {
   parseServeConfig,
 } from '../../../lib/serve/config.js';
 import { substituteEnv } from '../../../lib/serve/config-env.js';
-import {
-  GOOGLE_JWKS_URL,
-  parseListen,
-} from '../../../lib/serve/config-schema.js';
+import { parseListen } from '../../../lib/serve/config-fields.js';
+import { GOOGLE_JWKS_URL } from '../../../lib/serve/config-schema.js';
 
 const EXAMPLE = fileURLToPath(
   new URL('../../fixtures/serve/archscan.example.yaml', import.meta.url)
