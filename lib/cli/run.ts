@@ -10,10 +10,11 @@ import {
   InvalidArgumentError,
   Option,
 } from 'commander';
-import { ConfigError, ScannerError } from '../engine/errors.js';
+import { ScannerError } from '../engine/errors.js';
 import { parsePlatformList } from '../engine/platform/platform.js';
 import { DEFAULT_CONCURRENCY } from '../usecases/scan-image.js';
-import { historyCommand, openHistoryStore } from './history-command.js';
+import { historyCommand } from './history-command.js';
+import { openHistorySource } from './history-source.js';
 import { type CliIo, ExitCode } from './io.js';
 import { type FailOn, type OutputFormat, scanCommand } from './scan-command.js';
 
@@ -174,9 +175,17 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   program
     .command('history')
     .description(
-      'read scan history from the archscan DynamoDB table (AWS credentials from the usual chain)'
+      'read scan history from the archscan DynamoDB table (AWS credentials from the usual chain) or from a history API'
     )
     .option('--table <name>', 'history table name (default: $ARCHSCAN_TABLE)')
+    .option(
+      '--api <url>',
+      "history API base URL instead of the table, e.g. archscan serve's or the AWS stack's (default: $ARCHSCAN_API)"
+    )
+    .option(
+      '--api-token <token>',
+      'bearer token for --api (prefer $ARCHSCAN_API_TOKEN: arguments show in process lists)'
+    )
     .option(
       '--reports-bucket <name>',
       'bucket of reports too large for the table (default: $ARCHSCAN_REPORTS_BUCKET)'
@@ -184,7 +193,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option('--region <region>', "AWS Region (default: the SDK's)")
     .option(
       '--endpoint <url>',
-      "a DynamoDB-compatible endpoint, e.g. archscan serve's"
+      "a DynamoDB-compatible endpoint for --table, e.g. archscan serve's"
     )
     .option('--repository <name>', 'scans of one repository, newest first')
     .option('--registry <host>', 'registry of --repository')
@@ -212,35 +221,32 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .addHelpText(
       'after',
       `
+Read from exactly one of --table (DynamoDB) or --api (HTTP); flags win over
+ARCHSCAN_TABLE and ARCHSCAN_API.
+
 Examples:
   archscan history --table archscan --repository team/api --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com
   archscan history --table archscan --status fail --since 2026-11-18T00:00:00Z
   archscan history --table archscan --digest sha256:… --format json
+  archscan history --api http://127.0.0.1:8080 --status fail
+  ARCHSCAN_API_TOKEN=… archscan history --api https://abc123.execute-api.eu-west-1.amazonaws.com/prod --repository team/api --registry ghcr.io
 `
     )
     .action(async (opts: Record<string, string | undefined>) => {
-      const tableName = opts.table ?? io.env.ARCHSCAN_TABLE;
-      if (!tableName) {
-        throw new ConfigError(
-          'archscan history needs --table (or ARCHSCAN_TABLE): the name of the archscan DynamoDB table'
-        );
-      }
-      const reportsBucket =
-        opts.reportsBucket ?? io.env.ARCHSCAN_REPORTS_BUCKET;
-      const store = openHistoryStore({
-        tableName,
-        ...(reportsBucket ? { reportsBucket } : {}),
-        ...(opts.region ? { region: opts.region } : {}),
-        ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-      });
       const {
-        table: _t,
-        reportsBucket: _b,
-        region: _r,
-        endpoint: _e,
+        table,
+        api,
+        apiToken,
+        reportsBucket,
+        region,
+        endpoint,
         format,
         ...filters
       } = opts;
+      const store = openHistorySource(
+        { table, api, apiToken, reportsBucket, region, endpoint },
+        io.env
+      );
       const defined = Object.fromEntries(
         Object.entries(filters).filter(([, v]) => v !== undefined)
       );

@@ -1,6 +1,10 @@
 /**
  * The validated configuration of `archscan serve`: what the config file
- * (YAML or JSON) becomes after defaults and `${ENV}` substitution.
+ * (YAML or JSON) becomes after defaults and `${ENV}` substitution
+ * (`lib/serve/config.ts`). Secrets may also come from the well-known
+ * variables `ARCHSCAN_SLACK_WEBHOOK_URL`, `ARCHSCAN_SMTP_URL`,
+ * `ARCHSCAN_WEBHOOK_SECRET_<PROVIDER>` and `ARCHSCAN_API_TOKEN`, which win
+ * over the file.
  */
 import type { PlatformRule } from '../engine/history/policy.js';
 import type { ProviderName } from '../engine/webhooks/types.js';
@@ -25,7 +29,11 @@ export interface ServeConfig {
   readonly listen: { readonly host: string; readonly port: number };
   /** The URL people reach the server at, for links in notifications; default from `listen`. */
   readonly publicUrl: string;
-  /** History, queue and layer cache live here; default `./.archscan`. */
+  /**
+   * History, queue and layer cache live here, absolute; default
+   * `<cwd>/.archscan`. A relative path in the file is taken from the
+   * file's folder.
+   */
   readonly stateDir: string;
   /** History store: embedded dynalite on disk under `stateDir` (default), or a DynamoDB endpoint. */
   readonly store:
@@ -36,7 +44,11 @@ export interface ServeConfig {
         readonly endpoint?: string;
         readonly region?: string;
       };
-  /** Registries the pipeline may contact (`host[:port]`, `*.suffix` wildcards). */
+  /**
+   * Registries the pipeline may contact (`host[:port]`, `*.suffix`
+   * wildcards), lower case; default none, so every webhook is refused
+   * until this names some.
+   */
   readonly registries: { readonly allow: readonly string[] };
   readonly webhooks: {
     /** Events for the same image within this many seconds become one scan; default 10. */
@@ -54,8 +66,15 @@ export interface ServeConfig {
     readonly maxAttempts: number;
   };
   readonly scan: {
+    /**
+     * Missing platforms on a fresh push are re-checked after this many
+     * seconds before anyone is told; default 0 (a local server answers at
+     * once; the AWS pipeline waits 900).
+     */
     readonly graceSeconds: number;
+    /** Notify on warnings too, or on errors only (default). */
     readonly notifySeverity: 'error' | 'warning';
+    /** Per-repository platform rules, first match wins; default none (as declared). */
     readonly expectedPlatforms: readonly PlatformRule[];
   };
   readonly notify: {
