@@ -17,6 +17,11 @@ export const LAMBDA_ENV = {
   slackSecretArn: 'SLACK_SECRET_ARN',
   chatTopicArn: 'CHAT_TOPIC_ARN',
   maxSlackFindings: 'MAX_SLACK_FINDINGS',
+  webhookSecretArn: 'WEBHOOK_SECRET_ARN',
+  webhookProviders: 'WEBHOOK_PROVIDERS',
+  allowedRegistries: 'ALLOWED_REGISTRIES',
+  coalesceSeconds: 'COALESCE_SECONDS',
+  replayWindowSeconds: 'REPLAY_WINDOW_SECONDS',
 } as const;
 
 /** One of the environment variable names in {@link LAMBDA_ENV}. */
