@@ -74,12 +74,24 @@ const TOKEN_LENGTH = 40;
  * function checks each delivery, so API Gateway authorization is NONE on
  * this one route. The credentials live in {@link secret}, a JSON object:
  *
- * - `token`: generated at deployment (40 letters and digits); the default
- *   credential of every provider, e.g. Docker Hub's `?token=` in the URL.
+ * - `token`: generated at deployment (40 letters and digits); the
+ *   credential of every provider without a key of its own, e.g. Docker
+ *   Hub's `?token=` in the URL.
  * - one key per provider, added by hand (console or
- *   `aws secretsmanager put-secret-value`), e.g.
- *   `{"token": "…", "ghcr": "<HMAC secret>", "harbor": "<auth header>"}`;
- *   keep `token` when editing.
+ *   `aws secretsmanager put-secret-value`): a string (HMAC key, shared
+ *   header value or URL token), or an object with `secret`, `registry`
+ *   (pins every image of that provider to one registry; JFrog payloads
+ *   name none) and, for Google Artifact Registry, the Pub/Sub push
+ *   `audience` and service-account `email`. Keep `token` when editing:
+ *
+ * ```json
+ * {
+ *   "token": "generated",
+ *   "ghcr": "hmac-secret",
+ *   "jfrog": { "secret": "…", "registry": "acme.jfrog.io" },
+ *   "gar": { "audience": "https://…/webhooks/gar", "email": "push@proj.iam.gserviceaccount.com" }
+ * }
+ * ```
  *
  * The receiver reads the secret at run time, so edits apply without a
  * deployment; the value never enters the template or the environment.
