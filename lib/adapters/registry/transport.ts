@@ -6,10 +6,13 @@
  * registry's own origin: pre-signed object-store URLs reject a second
  * credential, and the spec forbids forwarding it across hosts. Retrying
  * is the caller's choice (see `retry.ts`); this module reports whether a
- * failure is worth repeating.
+ * failure is worth repeating. A redirect to a URL with credentials in it
+ * is refused: nothing a registry sends may make the scanner log in
+ * somewhere else. Which hosts and addresses a redirect may reach is the
+ * dispatcher's decision (`egress-dispatcher.ts`).
  */
 import { type Dispatcher, request } from 'undici';
-import { RegistryError } from '../../engine/errors.js';
+import { EgressRefusedError, RegistryError } from '../../engine/errors.js';
 import type { Authenticator } from './auth.js';
 import { discard, headerValue, headerValues } from './body.js';
 import {
@@ -165,6 +168,11 @@ export class Transport {
     if (!target || !/^https?:$/.test(target.protocol)) {
       throw fail(
         `redirect without a usable location fetching ${what}: the registry is misconfigured`
+      );
+    }
+    if (target.username || target.password) {
+      throw new EgressRefusedError(
+        `refusing a redirect to a url with credentials in it (${redactUrl(target)}) fetching ${what}: the registry or its storage is misconfigured`
       );
     }
     if (from.protocol === 'https:' && target.protocol === 'http:') {

@@ -67,9 +67,15 @@ export async function scanLayer(
   });
   const source = blob[Symbol.asyncIterator]();
   let ended = false;
+  // A source that failed has nothing more to read: its error is the answer,
+  // not the size mismatch that draining the dead iterator would report.
+  let sourceFailed = false;
   const next = async (): Promise<IteratorResult<Uint8Array>> => {
     options.signal?.throwIfAborted();
-    const result = await source.next();
+    const result = await source.next().catch((error: unknown) => {
+      sourceFailed = true;
+      throw error;
+    });
     if (result.done) ended = true;
     else verifier.update(result.value);
     return result;
@@ -95,6 +101,7 @@ export async function scanLayer(
     return { digest: descriptor.digest, ...walked, bytesInflated: inflated };
   } catch (error) {
     if (
+      sourceFailed ||
       error instanceof DigestMismatchError ||
       error instanceof SizeMismatchError
     )

@@ -11,6 +11,8 @@ const entries: Record<string, () => Promise<{ handler?: unknown }>> = {
   'history-api': () => import('../../../lambdas/history-api/handler.js'),
   'slack-notifier': () => import('../../../lambdas/slack-notifier/handler.js'),
   'chat-notifier': () => import('../../../lambdas/chat-notifier/handler.js'),
+  'webhook-receiver': () =>
+    import('../../../lambdas/webhook-receiver/handler.js'),
 };
 
 describe('Lambda entry points', () => {
@@ -35,6 +37,12 @@ describe('Lambda entry points', () => {
         'SLACK_SECRET_ARN',
         'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-AbCdEf'
       );
+      vi.stubEnv(
+        'WEBHOOK_SECRET_ARN',
+        'arn:aws:secretsmanager:us-east-1:123456789012:secret:webhooks-AbCdEf'
+      );
+      vi.stubEnv('WEBHOOK_PROVIDERS', '["ghcr","gar"]');
+      vi.stubEnv('ALLOWED_REGISTRIES', '["ghcr.io"]');
       // Act
       const module = await entries[name]!();
       // Assess
@@ -48,5 +56,40 @@ describe('Lambda entry points', () => {
     expect(() =>
       loadConfig({ TABLE_NAME: 'tbl', EXPECTED_PLATFORMS: 'not json' })
     ).toThrow(/EXPECTED_PLATFORMS: must be a JSON array/);
+  });
+
+  it('refuses webhook settings out of range, naming the variable', async () => {
+    const { loadConfig } = await import('../../../lambdas/shared/config.js');
+    const base = { TABLE_NAME: 'tbl' };
+    expect(() =>
+      loadConfig({ ...base, WEBHOOK_PROVIDERS: '["ghcr","gitlab"]' })
+    ).toThrow(/WEBHOOK_PROVIDERS: must be a JSON array of provider names/);
+    expect(() =>
+      loadConfig({ ...base, ALLOWED_REGISTRIES: 'ghcr.io' })
+    ).toThrow(/ALLOWED_REGISTRIES: must be a JSON array/);
+    expect(() => loadConfig({ ...base, COALESCE_SECONDS: '901' })).toThrow(
+      /COALESCE_SECONDS/
+    );
+    expect(() => loadConfig({ ...base, REPLAY_WINDOW_SECONDS: '30' })).toThrow(
+      /REPLAY_WINDOW_SECONDS/
+    );
+    expect(loadConfig(base)).toMatchObject({
+      webhookProviders: [],
+      allowedRegistries: [],
+      coalesceSeconds: 10,
+      replayWindowSeconds: 3600,
+    });
+    expect(
+      loadConfig({
+        ...base,
+        WEBHOOK_PROVIDERS: '["quay"]',
+        ALLOWED_REGISTRIES: '["quay.io","*.azurecr.io"]',
+        COALESCE_SECONDS: '0',
+      })
+    ).toMatchObject({
+      webhookProviders: ['quay'],
+      allowedRegistries: ['quay.io', '*.azurecr.io'],
+      coalesceSeconds: 0,
+    });
   });
 });
