@@ -67,10 +67,18 @@ const MAX_REPLAY_WINDOW_SECONDS = 86_400;
 // Lambda caps a function's whole environment at 4 KB, and the worker also
 // carries the expected-platform rules (up to 2 KB).
 const MAX_REGISTRIES_JSON = 1_024;
-// host[:port] in lower case, or *.domain; no scheme, path or credentials.
-const LABEL = '[a-z0-9]([a-z0-9-]*[a-z0-9])?';
-const REGISTRY = new RegExp(`^(\\*\\.)?${LABEL}(\\.${LABEL})*(:[0-9]{1,5})?$`);
+// The scan worker's allowlist (lib/engine/egress/allowlist.ts) refuses
+// these entries at cold start; refusing them at synth time fails earlier.
+// The rules here are the same or stricter, never looser.
+const ENTRY = /^(\*\.)?([^:]+)(?::([0-9]{1,5}))?$/;
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const NUMERIC_LABEL = /^(\d+|0x[0-9a-f]*)$/;
+const IPV4 =
+  /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const MAX_NAME = 253;
 const MAX_PORT = 65_535;
+// A wildcard over one label (`*.io`) would admit a whole top-level domain.
+const MIN_WILDCARD_LABELS = 2;
 
 /**
  * Applies defaults and checks every value.
@@ -133,10 +141,10 @@ function checkRegistries(registries: readonly string[]): string[] {
   }
   for (const registry of registries) {
     if (Token.isUnresolved(registry)) continue;
-    const port = Number(registry.split(':')[1] ?? 0);
-    if (!REGISTRY.test(registry) || port > MAX_PORT) {
+    const problem = registryProblem(registry);
+    if (problem !== undefined) {
       throw new InfraConfigError(
-        `webhooks.allowedRegistries: "${registry}" is not a lower-case host[:port] or *.domain; write e.g. ghcr.io, registry.example.com:5000 or *.azurecr.io, without scheme or path`
+        `webhooks.allowedRegistries: "${registry}" ${problem}; write e.g. ghcr.io, registry.example.com:5000 or *.azurecr.io`
       );
     }
   }
@@ -146,6 +154,42 @@ function checkRegistries(registries: readonly string[]): string[] {
     );
   }
   return [...registries];
+}
+
+// Why `entry` is not an allowlist entry, or undefined when it is one.
+function registryProblem(entry: string): string | undefined {
+  const match = ENTRY.exec(entry);
+  const host = match?.[2] ?? '';
+  const labels = host.split('.');
+  if (!match || host.length > MAX_NAME || !labels.every((l) => LABEL.test(l))) {
+    return 'is not a lower-case host[:port] or *.domain, without scheme, path or credentials';
+  }
+  const port = match[3] === undefined ? undefined : Number(match[3]);
+  if (port !== undefined && (port < 1 || port > MAX_PORT)) {
+    return 'has a port outside 1 to 65535';
+  }
+  const numeric = NUMERIC_LABEL.test(labels[labels.length - 1] ?? '');
+  if (match[1] !== undefined) {
+    if (numeric || host === 'localhost' || host.endsWith('.localhost')) {
+      return 'is a wildcard over an ip address or localhost; list those exactly';
+    }
+    if (labels.length < MIN_WILDCARD_LABELS) {
+      return 'is a wildcard over a whole top-level domain; name at least a domain';
+    }
+  }
+  if (numeric && !IPV4.test(host)) {
+    return 'is not an ip address in dotted-decimal form';
+  }
+  if (numeric && neverContacted(host)) {
+    return 'is an address the worker never contacts (unspecified, link-local or metadata, multicast, reserved)';
+  }
+  return undefined;
+}
+
+// 0.0.0.0/8, 169.254.0.0/16 (instance metadata), 224.0.0.0/4 and up.
+function neverContacted(ipv4: string): boolean {
+  const [a = 0, b = 0] = ipv4.split('.').map(Number);
+  return a === 0 || (a === 169 && b === 254) || a >= 224;
 }
 
 function checkSeconds(name: string, value: number, min: number, max: number) {

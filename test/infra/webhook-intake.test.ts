@@ -11,6 +11,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AuthorizationType, MockIntegration } from 'aws-cdk-lib/aws-apigateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryAllowlist } from '../../lib/engine/egress/allowlist.js';
 import { PROVIDER_NAMES as ENGINE_PROVIDER_NAMES } from '../../lib/engine/webhooks/types.js';
 import { settingsFromContext } from '../../lib/infra/context.js';
 import {
@@ -19,6 +20,7 @@ import {
   InfraConfigError,
   PROVIDER_NAMES,
   resolveArchScannerProps,
+  resolveWebhookProps,
   type WebhookProps,
 } from '../../lib/infra/index.js';
 import {
@@ -382,8 +384,15 @@ describe('webhooks setting', () => {
     [{ ...base, allowedRegistries: ['GHCR.io'] }, /"GHCR\.io"/],
     [{ ...base, allowedRegistries: ['ghcr.io/org'] }, /"ghcr\.io\/org"/],
     [{ ...base, allowedRegistries: ['*'] }, /allowedRegistries: "\*"/],
-    [{ ...base, allowedRegistries: ['h.io:70000'] }, /"h\.io:70000"/],
+    [
+      { ...base, allowedRegistries: ['h.io:70000'] },
+      /"h\.io:70000" has a port/,
+    ],
     [{ ...base, allowedRegistries: ['u:p@h.io'] }, /"u:p@h\.io"/],
+    [{ ...base, allowedRegistries: ['*.io'] }, /"\*\.io" is a wildcard over/],
+    [{ ...base, allowedRegistries: ['*.10.0.0.1'] }, /over an ip address/],
+    [{ ...base, allowedRegistries: ['169.254.169.254'] }, /never contacts/],
+    [{ ...base, allowedRegistries: ['127.1'] }, /dotted-decimal/],
     [
       {
         ...base,
@@ -402,6 +411,47 @@ describe('webhooks setting', () => {
     const props = { webhooks: webhooks as WebhookProps };
     expect(() => resolveArchScannerProps(props)).toThrow(InfraConfigError);
     expect(() => resolveArchScannerProps(props)).toThrow(message);
+  });
+});
+
+describe('allowedRegistries and the worker’s allowlist', () => {
+  // Infrastructure checks entries itself (it may not import the engine);
+  // whatever it accepts, the allowlist the worker builds must accept too.
+  const accepts = (entry: string) => {
+    try {
+      resolveWebhookProps({ providers: ['ghcr'], allowedRegistries: [entry] });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  it.each([
+    ['ghcr.io', true],
+    ['registry.example.com:5000', true],
+    ['*.azurecr.io', true],
+    ['*.dkr.ecr.eu-west-1.amazonaws.com', true],
+    ['10.0.0.5:5000', true],
+    ['127.0.0.1', true],
+    ['localhost:5000', true],
+    ['docker.io', true],
+    ['*.io', false],
+    ['*.localhost', false],
+    ['*.10.0.0.1', false],
+    ['169.254.169.254', false],
+    ['0.0.0.0', false],
+    ['224.0.0.1', false],
+    ['255.255.255.255', false],
+    ['127.1', false],
+    ['0x7f.0.0.1', false],
+    ['host.:5000', false],
+    ['h.io:0', false],
+    ['https://ghcr.io', false],
+    ['ghcr.io/org', false],
+    ['-bad.example.com', false],
+    [`${'a'.repeat(64)}.example.com`, false],
+  ])('%s: accepted %s, and never looser than the engine', (entry, ok) => {
+    expect(accepts(entry)).toBe(ok);
+    if (ok) expect(() => RegistryAllowlist.from([entry])).not.toThrow();
   });
 });
 
