@@ -10,6 +10,7 @@ import type {
   NotifySeverity,
   PlatformRule,
 } from './props.js';
+import type { WebhookProps } from './webhook-props.js';
 
 /** Reads one context value, e.g. `(k) => app.node.tryGetContext(k)`. */
 export type ContextReader = (key: string) => unknown;
@@ -59,6 +60,7 @@ export function settingsFromContext(read: ContextReader): AppSettings {
     repositoryArns: list('repositoryArns', get('repositoryArns')),
     repositoryFilter: list('repositoryFilter', get('repositoryFilter')),
     maxConcurrency: int('maxConcurrency', get('maxConcurrency')),
+    webhooks: webhooks(get('webhooks')),
   };
   for (const key of Object.keys(scanner)) {
     if (scanner[key] === undefined) delete scanner[key];
@@ -129,6 +131,46 @@ function rules(value: unknown): PlatformRule[] | undefined {
     );
   }
   return parsed as PlatformRule[];
+}
+
+// An object in cdk.json, or its JSON text from the command line. Types are
+// checked here; values are checked by resolveWebhookProps.
+function webhooks(value: unknown): WebhookProps | undefined {
+  if (value === undefined) return undefined;
+  const parsed =
+    typeof value === 'string' ? parseJson('webhooks', value) : value;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InfraConfigError(
+      `context ${CONTEXT_PREFIX}webhooks: expected {"providers": ["ghcr"], "allowedRegistries": ["ghcr.io"]}`
+    );
+  }
+  const record = parsed as Record<string, unknown>;
+  const known = [
+    'providers',
+    'allowedRegistries',
+    'coalesceSeconds',
+    'replayWindowSeconds',
+  ];
+  const unknown = Object.keys(record).find((k) => !known.includes(k));
+  if (unknown !== undefined) {
+    throw new InfraConfigError(
+      `context ${CONTEXT_PREFIX}webhooks: unknown key "${unknown}"; use ${known.join(', ')}`
+    );
+  }
+  const settings: Record<string, unknown> = {
+    providers: list('webhooks.providers', record.providers) ?? [],
+    allowedRegistries:
+      list('webhooks.allowedRegistries', record.allowedRegistries) ?? [],
+    coalesceSeconds: int('webhooks.coalesceSeconds', record.coalesceSeconds),
+    replayWindowSeconds: int(
+      'webhooks.replayWindowSeconds',
+      record.replayWindowSeconds
+    ),
+  };
+  for (const key of Object.keys(settings)) {
+    if (settings[key] === undefined) delete settings[key];
+  }
+  return settings as unknown as WebhookProps;
 }
 
 function parseJson(key: string, value: string): unknown {

@@ -19,6 +19,13 @@ export {
   METRICS_NAMESPACE,
   ScannerFunction,
 } from './constructs/scanner-function.js';
+export {
+  ecrRegistryHost,
+  WEBHOOK_METHOD_OPTIONS,
+  WEBHOOK_ROUTE,
+  WebhookIntake,
+  type WebhookIntakeProps,
+} from './constructs/webhook-intake.js';
 export { LAMBDA_ENV } from './env-names.js';
 export { InfraConfigError } from './errors.js';
 export { applyNagPacks } from './nag.js';
@@ -35,3 +42,10 @@ export {
   ArchScanStack,
   type ArchScanStackProps,
 } from './stacks/archscan-stack.js';
+export {
+  PROVIDER_NAMES,
+  type ProviderName,
+  type ResolvedWebhookProps,
+  resolveWebhookProps,
+  type WebhookProps,
+} from './webhook-props.js';

@@ -5,6 +5,11 @@
  */
 import { Token } from 'aws-cdk-lib';
 import { InfraConfigError } from './errors.js';
+import {
+  type ResolvedWebhookProps,
+  resolveWebhookProps,
+  type WebhookProps,
+} from './webhook-props.js';
 
 /** Repositories matching `pattern` (`*` wildcards) must provide `platforms`. */
 export interface PlatformRule {
@@ -87,6 +92,13 @@ export interface ArchScannerProps {
    * @default 10 (bounds registry load and spend; SQS allows 2 to 1,000)
    */
   readonly maxConcurrency?: number;
+  /**
+   * Registry webhooks at `POST /webhooks/{provider}` on the history API.
+   * Setting this also limits the scan worker to `allowedRegistries` and
+   * the account's own ECR registry.
+   * @default none: only ECR pushes of this account are scanned
+   */
+  readonly webhooks?: WebhookProps;
 }
 
 /** {@link ArchScannerProps} with every default applied. */
@@ -102,6 +114,7 @@ export interface ResolvedArchScannerProps {
   readonly repositoryArns?: readonly string[];
   readonly repositoryFilter: readonly string[];
   readonly maxConcurrency: number;
+  readonly webhooks?: ResolvedWebhookProps;
 }
 
 /** The default rule: judge every repository against its own index. */
@@ -158,6 +171,9 @@ export function resolveArchScannerProps(
       2,
       1_000
     ),
+    ...(props.webhooks !== undefined
+      ? { webhooks: resolveWebhookProps(props.webhooks) }
+      : {}),
   };
 }
 

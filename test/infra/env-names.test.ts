@@ -33,7 +33,10 @@ describe('environment contract with lambdas/shared/config.ts', () => {
       slackWebhookSecretArn:
         'arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-AbCdEf',
     });
-    chat = synthTemplate({ chatNotifications: 'q-developer' });
+    chat = synthTemplate({
+      chatNotifications: 'q-developer',
+      webhooks: { providers: ['ghcr'], allowedRegistries: ['ghcr.io'] },
+    });
   });
 
   it('repeats the handlers’ ENV names exactly', () => {
@@ -62,7 +65,9 @@ describe('environment contract with lambdas/shared/config.ts', () => {
 
   it('gives each function only what it needs', () => {
     expect({ ...environments(slack), ...environments(chat) }).toEqual({
+      // From the template with webhooks: the worker also gets the allowlist.
       'scan-worker': [
+        'ALLOWED_REGISTRIES',
         'EXPECTED_PLATFORMS',
         'GRACE_SECONDS',
         'HISTORY_API_URL',
@@ -82,6 +87,15 @@ describe('environment contract with lambdas/shared/config.ts', () => {
         'TABLE_NAME',
       ],
       'chat-notifier': ['CHAT_TOPIC_ARN', 'HISTORY_API_URL', 'TABLE_NAME'],
+      'webhook-receiver': [
+        'ALLOWED_REGISTRIES',
+        'COALESCE_SECONDS',
+        'QUEUE_URL',
+        'REPLAY_WINDOW_SECONDS',
+        'TABLE_NAME',
+        'WEBHOOK_PROVIDERS',
+        'WEBHOOK_SECRET_ARN',
+      ],
     });
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The whole scanner as one construct: storage, the scan queue and its ECR
- * trigger, the worker, the history API, notifications and alarms.
+ * trigger, the worker, the history API, notifications, alarms and, when
+ * configured, registry webhooks.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
@@ -29,6 +30,11 @@ import {
 import { ScanAlarms } from './scan-alarms.js';
 import { ScanQueue } from './scan-queue.js';
 import { ScannerFunction } from './scanner-function.js';
+import {
+  ecrRegistryHost,
+  WEBHOOK_METHOD_OPTIONS,
+  WebhookIntake,
+} from './webhook-intake.js';
 
 // 3,538 MB buys two vCPUs (1,769 MB each): inflating gzip/zstd and hashing
 // sha256 are CPU-bound, and the engine streams one layer per core.
@@ -78,6 +84,8 @@ export class ArchScanner extends Construct {
   readonly chatNotifier?: ScannerFunction;
   /** Operator alarms. */
   readonly alarms: ScanAlarms;
+  /** Registry webhooks (the `webhooks` setting). */
+  readonly webhooks?: WebhookIntake;
 
   constructor(scope: Construct, id: string, props: ArchScannerProps = {}) {
     super(scope, id);
@@ -125,6 +133,7 @@ export class ArchScanner extends Construct {
     });
     this.history = new HistoryApi(this, 'History', {
       handler: this.historyFunction.function,
+      ...(s.webhooks ? { methodOptions: WEBHOOK_METHOD_OPTIONS } : {}),
     });
     const historyUrl = this.history.api.url;
 
@@ -145,6 +154,16 @@ export class ArchScanner extends Construct {
         [E.notifySeverity]: s.notifySeverity,
         [E.scanTtlDays]: String(s.scanTtlDays),
         [E.historyApiUrl]: historyUrl,
+        // With webhooks, requests may name any registry: the worker
+        // contacts only the allowed ones and this account's ECR.
+        ...(s.webhooks
+          ? {
+              [E.allowedRegistries]: Stack.of(this).toJsonString([
+                ...s.webhooks.allowedRegistries,
+                ecrRegistryHost(this),
+              ]),
+            }
+          : {}),
       },
     });
     this.worker.function.addEventSource(
@@ -210,6 +229,16 @@ export class ArchScanner extends Construct {
     }
     if (s.chatNotifications === 'q-developer') {
       this.chatNotifier = this.addChatNotifier(table.tableName, historyUrl);
+    }
+
+    if (s.webhooks) {
+      this.webhooks = new WebhookIntake(this, 'Webhooks', {
+        ...s.webhooks,
+        api: this.history.api,
+        table,
+        queue: this.scans.queue,
+        secretLogicalId: `${prefix}WebhookSecret`,
+      });
     }
 
     this.alarms = new ScanAlarms(this, 'Alarms', {

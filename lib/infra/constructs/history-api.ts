@@ -1,6 +1,7 @@
 /**
  * The read side: a REST API over scan history, signed with SigV4 (IAM
- * authorization on every method), logged, traced and throttled.
+ * authorization on every history method), logged, traced and throttled.
+ * The webhook intake adds its own public route to the same API.
  */
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
@@ -10,6 +11,7 @@ import {
   LambdaIntegration,
   LogGroupLogDestination,
   type Method,
+  type MethodDeploymentOptions,
   MethodLoggingLevel,
   RequestValidator,
   RestApi,
@@ -22,6 +24,14 @@ import { Construct } from 'constructs';
 export interface HistoryApiProps {
   /** The function behind every route (Lambda proxy integration). */
   readonly handler: IFunction;
+  /**
+   * Stage settings of routes other constructs add, keyed `/path/METHOD`
+   * (e.g. the webhook route's own throttle). Each entry also gets the
+   * stage's logging and metrics: API Gateway applies a method's settings
+   * instead of the stage-wide ones, not on top of them.
+   * @default none
+   */
+  readonly methodOptions?: Readonly<Record<string, MethodDeploymentOptions>>;
 }
 
 // Readers are people and CI jobs, not traffic: a low steady limit keeps a
@@ -57,8 +67,19 @@ export class HistoryApi extends Construct {
       retention: RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const stageLogging = {
+      loggingLevel: MethodLoggingLevel.ERROR,
+      metricsEnabled: true,
+    };
+    const methodOptions = Object.fromEntries(
+      Object.entries(props.methodOptions ?? {}).map(([path, options]) => [
+        path,
+        { ...stageLogging, ...options },
+      ])
+    );
     this.api = new RestApi(this, 'Api', {
-      description: 'archscan scan history (IAM-signed requests only)',
+      description:
+        'archscan scan history (IAM-signed requests) and, when enabled, registry webhooks',
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
       // Access logs need the account-level API Gateway CloudWatch role.
       cloudWatchRole: true,
@@ -67,10 +88,10 @@ export class HistoryApi extends Construct {
         tracingEnabled: true,
         accessLogDestination: new LogGroupLogDestination(this.accessLogs),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
-        loggingLevel: MethodLoggingLevel.ERROR,
-        metricsEnabled: true,
+        ...stageLogging,
         throttlingRateLimit: RATE_LIMIT,
         throttlingBurstLimit: BURST_LIMIT,
+        methodOptions,
       },
       defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
     });
@@ -116,7 +137,7 @@ export class HistoryApi extends Construct {
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:
-        'every method requires SigV4-signed requests from principals of the account, and the stage is throttled; WAF would add a per-request charge without filtering anything IAM does not already reject',
+        'history methods require SigV4-signed requests from principals of the account; webhook deliveries carry provider credentials (HMAC, shared secret, URL token, OIDC) that WAF cannot check and the function verifies; every method is throttled; WAF would add a per-request charge without filtering anything those checks do not already reject',
     });
     const role = this.api.node.tryFindChild('CloudWatchRole');
     if (role) {

@@ -55,5 +55,20 @@ export class ArchScanStack extends Stack {
     new CfnOutput(this, 'FindingsTableName', {
       value: s.findings.table.tableName,
     });
+    if (s.webhooks) {
+      new CfnOutput(this, 'WebhookBaseUrl', {
+        description:
+          'registry webhooks: POST to this URL followed by the provider name',
+        value: s.webhooks.baseUrl,
+      });
+      new CfnOutput(this, 'WebhookSecretArn', {
+        description:
+          'webhook credentials: a generated token, add provider keys',
+        value: s.webhooks.secret.secretArn,
+      });
+      new CfnOutput(this, 'WebhookSecretName', {
+        value: s.webhooks.secret.secretName,
+      });
+    }
   }
 }
