@@ -7,10 +7,12 @@ import { run } from '../lib/cli/run.js';
 
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
+process.once('SIGTERM', () => controller.abort());
 
 process.exitCode = await run(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
+  cwd: process.cwd(),
   signal: controller.signal,
 });

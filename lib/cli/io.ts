@@ -16,6 +16,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborts running work (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /** Directory relative paths start from; default `.`. */
+  readonly cwd?: string;
 }
 
 /** Exit codes: 0 pass, 1 findings at or above `--fail-on`, 2 the scan could not be done. */

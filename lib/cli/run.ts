@@ -4,6 +4,7 @@
  * here writes through {@link CliIo}.
  */
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import {
   Command,
   CommanderError,
@@ -17,6 +18,7 @@ import { historyCommand } from './history-command.js';
 import { openHistorySource } from './history-source.js';
 import { type CliIo, ExitCode } from './io.js';
 import { type FailOn, type OutputFormat, scanCommand } from './scan-command.js';
+import { serveCommand } from './serve-command.js';
 
 export const VERSION = '0.1.0';
 
@@ -256,6 +258,53 @@ Examples:
         io
       );
     });
+  program
+    .command('serve')
+    .description(
+      'run the pipeline on this machine: webhook receiver, queue, scanner, history API and notifications'
+    )
+    .option(
+      '-c, --config <file>',
+      'YAML or JSON configuration (default: $ARCHSCAN_CONFIG, else built-in defaults)'
+    )
+    .option(
+      '--listen <host:port>',
+      'address to listen on (default: 127.0.0.1:8080)'
+    )
+    .option(
+      '--state-dir <dir>',
+      'history, queue and layer cache (default: ./.archscan)'
+    )
+    .option(
+      '--allow-registry <host>',
+      'also allow this registry (host[:port] or *.suffix); repeatable',
+      (value: string, previous: string[] = []) => [...previous, value]
+    )
+    .addHelpText(
+      'after',
+      `
+Webhooks: POST /webhooks/{provider} for distribution, dockerhub, harbor,
+ghcr, quay, acr, gar, jfrog. Providers without their own secret use the
+token generated on first start (<state dir>/webhook-token).
+History: GET /scans, /scans/{digest}, /repositories/{name}/scans; /healthz.
+Ctrl-C or SIGTERM stops gracefully; unfinished scans resume at the next start.
+
+Examples:
+  archscan serve
+  archscan serve --config archscan.yaml
+  archscan serve --listen 0.0.0.0:8080 --allow-registry registry.internal:5000
+`
+    )
+    .action(
+      async (opts: {
+        config?: string;
+        listen?: string;
+        stateDir?: string;
+        allowRegistry?: string[];
+      }) => {
+        exitCode = await serveCommand(opts, io, resolve(io.cwd ?? '.'));
+      }
+    );
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

@@ -152,6 +152,20 @@ function hostField(pattern: RegExp, what: string) {
     .transform((text) => text.toLowerCase());
 }
 
+/**
+ * Registries allowed when the configuration names none: the public ones
+ * webhooks come from. They are on public addresses, so allowing them opens
+ * nothing inside the network; private registries must be listed.
+ */
+export const PUBLIC_REGISTRIES: readonly string[] = Object.freeze([
+  'docker.io',
+  'ghcr.io',
+  'quay.io',
+  'public.ecr.aws',
+  '*.pkg.dev',
+  '*.azurecr.io',
+]);
+
 /** One registry, `host[:port]`, lower-cased. */
 export const registryHost = hostField(REGISTRY, 'a registry host[:port]');
 /** A registry or a `*.suffix` wildcard, lower-cased (the allowlist). */

@@ -15,6 +15,7 @@ import {
   listOf,
   mailbox,
   mustBe,
+  PUBLIC_REGISTRIES,
   plainUrl,
   platform,
   registryHost,
@@ -121,7 +122,9 @@ export const serveFileSchema = z.strictObject({
     .optional(),
   store: storeSchema.prefault({ kind: 'embedded' }),
   registries: z
-    .strictObject({ allow: listOf(registryPattern, /[\s,]+/).default([]) })
+    .strictObject({
+      allow: listOf(registryPattern, /[\s,]+/).default([...PUBLIC_REGISTRIES]),
+    })
     .prefault({}),
   webhooks: z
     .strictObject({

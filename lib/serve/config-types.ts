@@ -46,8 +46,8 @@ export interface ServeConfig {
       };
   /**
    * Registries the pipeline may contact (`host[:port]`, `*.suffix`
-   * wildcards), lower case; default none, so every webhook is refused
-   * until this names some.
+   * wildcards), lower case; default the public registries
+   * (`PUBLIC_REGISTRIES` in config-fields.ts).
    */
   readonly registries: { readonly allow: readonly string[] };
   readonly webhooks: {

@@ -68,8 +68,8 @@ export async function loadServeConfig(
 /**
  * The configuration of `archscan serve` with no file and no variables:
  * 127.0.0.1:8080, state in `<cwd>/.archscan`, the log as the only
- * notification channel, and no registry allowed (webhooks are refused
- * until `registries.allow` names some).
+ * notification channel, and the public registries allowed
+ * (`PUBLIC_REGISTRIES`); private ones must be listed.
  *
  * @example defaultServeConfig('/home/me/project').stateDir // '/home/me/project/.archscan'
  */

@@ -88,7 +88,16 @@ describe('defaults', () => {
       publicUrl: 'http://127.0.0.1:8080',
       stateDir: '/home/me/project/.archscan',
       store: { kind: 'embedded' },
-      registries: { allow: [] },
+      registries: {
+        allow: [
+          'docker.io',
+          'ghcr.io',
+          'quay.io',
+          'public.ecr.aws',
+          '*.pkg.dev',
+          '*.azurecr.io',
+        ],
+      },
       webhooks: {
         coalesceSeconds: 10,
         replayWindowSeconds: 3600,
