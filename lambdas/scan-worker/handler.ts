@@ -2,6 +2,9 @@
  * The scan worker Lambda: the composition root. Clients are built once per
  * cold start from the validated configuration; ECR hosts authenticate with
  * the function's role (`ecr:GetAuthorizationToken`), others anonymously.
+ * Registries are reached only through the ALLOWED_REGISTRIES allowlist and
+ * its egress guard (see `registry-for.ts`, which also explains why an empty
+ * list keeps the unguarded behaviour of older deployments).
  */
 
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -16,13 +19,12 @@ import { DynamoScanStore } from '../../lib/adapters/aws/dynamo-scan-store.js';
 import { ecrTokenFetcher } from '../../lib/adapters/aws/ecr-token.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { SqsScanQueue } from '../../lib/adapters/aws/sqs-scan-queue.js';
-import { createRegistry } from '../../lib/adapters/registry/create-registry.js';
-import { EcrAuth, isEcrHost } from '../../lib/adapters/registry/ecr-auth.js';
+import { EcrAuth } from '../../lib/adapters/registry/ecr-auth.js';
 import { systemClock } from '../../lib/ports/clock.js';
-import type { Registry } from '../../lib/ports/registry.js';
 import { loadConfig } from '../shared/config.js';
-import { tracer } from '../shared/powertools.js';
+import { logger, tracer } from '../shared/powertools.js';
 import { createWorkerHandler } from './create-handler.js';
+import { workerRegistryFor } from './registry-for.js';
 
 const config = loadConfig();
 const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
@@ -40,19 +42,18 @@ const ecrAuth = new EcrAuth({
     tracer.captureAWSv3Client(new ECRClient({}))
   ),
 });
-const registries = new Map<string, Registry>();
-
-function registryFor(host: string): Registry {
-  let registry = registries.get(host);
-  if (!registry) {
-    registry = createRegistry(host, isEcrHost(host) ? { auth: ecrAuth } : {});
-    registries.set(host, registry);
-  }
-  return registry;
+// The stack always lists this account's ECR registry. An empty list means a
+// function deployed before that: it keeps its unguarded registry access
+// rather than refusing every scan, and says so once per cold start.
+if (config.allowedRegistries.length === 0) {
+  logger.warn(
+    'ALLOWED_REGISTRIES is empty: registries are contacted without the allowlist; redeploy the stack to set it'
+  );
 }
 
 export const handler = createWorkerHandler({
-  registryFor,
+  // EcrAuth answers for ECR hosts only; every other host goes anonymous.
+  registryFor: workerRegistryFor(config.allowedRegistries, { auth: ecrAuth }),
   store: new DynamoScanStore({
     client: documents,
     tableName: config.tableName,

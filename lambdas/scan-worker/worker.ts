@@ -4,6 +4,11 @@
  * idempotency), with metrics for scans, failures, bytes read and cache hits.
  * Everything it needs arrives in {@link WorkerDeps}, so tests run it with
  * real registries and a local DynamoDB.
+ *
+ * A registry the allowlist refuses stays refused: SQS would redeliver the
+ * message until it dead-letters, failing the same way each time. So an
+ * `EgressRefusedError` is recorded at once as an `error` scan (code
+ * `forbidden`) and the record succeeds.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -17,6 +22,7 @@ import {
   SqsRecordSchema,
 } from '@aws-lambda-powertools/parser/schemas';
 import type { Context, SQSRecord } from 'aws-lambda';
+import { EgressRefusedError } from '../../lib/engine/errors.js';
 import {
   expectedPlatformsFor,
   type PlatformRule,
@@ -30,6 +36,7 @@ import {
   type ProcessDeps,
   processScanRequest,
 } from '../../lib/usecases/process-request.js';
+import { recordPoisonMessage } from '../../lib/usecases/record-poison.js';
 import { logger, metrics } from '../shared/powertools.js';
 
 export interface WorkerDeps extends ProcessDeps {
@@ -71,9 +78,17 @@ export function createRecordHandler(
   });
   // An in-progress record expires with the invocation, so a crash frees the key for the retry.
   if (context) config.registerLambdaContext(context);
+  // The refusal is recorded inside the idempotent call, so a redelivery of
+  // the same request is answered from the stored summary, not recorded twice.
   const idempotent = makeIdempotent(
-    async (work: Work): Promise<OutcomeSummary> =>
-      summarize(await run(work.request, deps)),
+    async (work: Work): Promise<OutcomeSummary> => {
+      try {
+        return summarize(await run(work.request, deps));
+      } catch (error) {
+        if (!(error instanceof EgressRefusedError)) throw error;
+        return refused(work.request, error, deps);
+      }
+    },
     {
       persistenceStore: deps.persistence,
       config,
@@ -158,6 +173,32 @@ async function run(request: ScanRequest, deps: WorkerDeps): Promise<Outcome> {
     );
   }
   return outcome;
+}
+
+/** Records a request whose registry may not be contacted as an `error` scan. */
+async function refused(
+  request: ScanRequest,
+  error: EgressRefusedError,
+  deps: WorkerDeps
+): Promise<OutcomeSummary> {
+  const record = await recordPoisonMessage(
+    JSON.stringify(request),
+    1,
+    deps,
+    error
+  );
+  metrics.addMetric('scans', MetricUnit.Count, 1);
+  metrics.addMetric('scanErrors', MetricUnit.Count, 1);
+  logger.warn('registry refused: recorded as an error scan, not retried', {
+    reason: error.message,
+    scanId: record.scanId,
+  });
+  return {
+    kind: 'scanned',
+    scanId: record.scanId,
+    status: record.status,
+    notified: deps.notifier !== undefined,
+  };
 }
 
 function summarize(outcome: Outcome): OutcomeSummary {

@@ -94,8 +94,8 @@ export interface ArchScannerProps {
   readonly maxConcurrency?: number;
   /**
    * Registry webhooks at `POST /webhooks/{provider}` on the history API.
-   * Setting this also limits the scan worker to `allowedRegistries` and
-   * the account's own ECR registry.
+   * The scan worker always contacts only the account's own ECR registry;
+   * setting this adds `allowedRegistries` to what it may contact.
    * @default none: only ECR pushes of this account are scanned
    */
   readonly webhooks?: WebhookProps;

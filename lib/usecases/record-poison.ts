@@ -1,8 +1,11 @@
 /**
  * Recording a message that kept failing (it reached the dead-letter queue)
  * as a scan with status `error`, so history shows that the image was never
- * judged, and telling subscribers.
+ * judged, and telling subscribers. A message that can never succeed (its
+ * registry is refused by the allowlist) is recorded the same way on its
+ * first failure, with that failure as the scan's error.
  */
+import type { ScannerError } from '../engine/errors.js';
 import {
   REPORT_SCHEMA_VERSION,
   type ScanReport,
@@ -21,11 +24,22 @@ export interface RecordPoisonDeps {
   readonly notifier?: Notifier;
 }
 
-/** Records the failure of `body` after `attempts` tries; returns the record. */
+/**
+ * Records the failure of `body` after `attempts` tries; returns the record.
+ * The record's error is `poison-message`, or, when `failure` is given, that
+ * error's code and message (e.g. `forbidden` for a refused registry), so
+ * history says why the image was never judged.
+ *
+ * @example
+ * await recordPoisonMessage(record.body, MAX_RECEIVES, { store, clock, notifier });
+ * await recordPoisonMessage(JSON.stringify(request), 1, deps, egressRefusedError);
+ * @throws whatever the store or the notifier throws.
+ */
 export async function recordPoisonMessage(
   body: string,
   attempts: number,
-  deps: RecordPoisonDeps
+  deps: RecordPoisonDeps,
+  failure?: ScannerError
 ): Promise<ScanRecord> {
   let identity = { registry: 'unknown', repository: 'unparseable-message' } as {
     registry: string;
@@ -61,10 +75,12 @@ export async function recordPoisonMessage(
     findings: [],
     warnings: [],
     stats: { bytesDownloaded: 0, bytesInflated: 0, durationMs: 0 },
-    error: {
-      code: 'poison-message',
-      message: `the scan request failed ${attempts} times and was set aside${why}; see the scan worker's logs`,
-    },
+    error: failure
+      ? { code: failure.code, message: failure.message }
+      : {
+          code: 'poison-message',
+          message: `the scan request failed ${attempts} times and was set aside${why}; see the scan worker's logs`,
+        },
   };
   const record = toScanRecord(report, identity);
   await deps.store.put(record);

@@ -65,7 +65,7 @@ describe('environment contract with lambdas/shared/config.ts', () => {
 
   it('gives each function only what it needs', () => {
     expect({ ...environments(slack), ...environments(chat) }).toEqual({
-      // From the template with webhooks: the worker also gets the allowlist.
+      // With or without webhooks, the worker gets its registry allowlist.
       'scan-worker': [
         'ALLOWED_REGISTRIES',
         'EXPECTED_PLATFORMS',

@@ -1,6 +1,8 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functionId, synthTemplate } from './synth.js';
+import { ArchScanStack } from '../../lib/infra/index.js';
+import { APP_CONTEXT, evaluate, functionId, synthTemplate } from './synth.js';
 
 const SECRET =
   'arn:aws:secretsmanager:eu-west-1:123456789012:secret:archscan/slack-AbCdEf';
@@ -88,6 +90,37 @@ describe('ScannerFunction defaults', () => {
       QUEUE_URL: { Ref: expect.stringMatching(/ScansQueue/) },
       HISTORY_API_URL: expect.anything(),
     });
+  });
+
+  it('limits the worker to this account’s ECR registry without webhooks', () => {
+    const worker = template.findResources('AWS::Lambda::Function')[
+      functionId(template, 'scan-worker')
+    ];
+    const env = worker?.Properties.Environment.Variables;
+    expect(JSON.parse(evaluate(env.ALLOWED_REGISTRIES))).toEqual([
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+    ]);
+  });
+
+  it('names the worker’s ECR host from the deployment’s account, Region and partition', () => {
+    // Prepare: an environment-agnostic stack, resolved at deployment
+    const app = new App({
+      builtinCloudFormationValidation: false,
+      context: { ...APP_CONTEXT, 'aws:cdk:bundling-stacks': [] },
+    });
+    const agnostic = Template.fromStack(new ArchScanStack(app, 'Agnostic'));
+    // Act
+    const env = agnostic.findResources('AWS::Lambda::Function')[
+      functionId(agnostic, 'scan-worker')
+    ]?.Properties.Environment.Variables;
+    // Assess: China Regions use amazonaws.com.cn, so the suffix is a
+    // reference, never a literal
+    expect(JSON.stringify(env.ALLOWED_REGISTRIES)).toContain(
+      '{"Ref":"AWS::URLSuffix"}'
+    );
+    expect(JSON.parse(evaluate(env.ALLOWED_REGISTRIES))).toEqual([
+      '<AWS::AccountId>.dkr.ecr.<AWS::Region>.amazonaws.com',
+    ]);
   });
 
   it('passes the Slack secret by ARN, never its value', () => {

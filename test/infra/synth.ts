@@ -26,6 +26,21 @@ export function synthTemplate(scanner: ArchScannerProps = {}): Template {
   return Template.fromStack(stack);
 }
 
+/**
+ * Resolves the Fn::Join and Ref forms a template uses for string values:
+ * `AWS::URLSuffix` as the commercial partition's, other references as
+ * `<Name>`.
+ */
+export function evaluate(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if (v.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
+  if (typeof v.Ref === 'string') return `<${v.Ref}>`;
+  const join = v['Fn::Join'] as [string, unknown[]] | undefined;
+  if (join) return join[1].map(evaluate).join(join[0]);
+  throw new TypeError(`cannot evaluate ${JSON.stringify(value)}`);
+}
+
 /** Logical IDs of resources of `type` whose properties match `props`. */
 export function logicalIds(
   template: Template,

@@ -26,6 +26,7 @@ import {
 import {
   APP_CONTEXT,
   actionsOf,
+  evaluate,
   functionId,
   roleId,
   type Statement,
@@ -45,17 +46,6 @@ const ECR_HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 
 interface Resource {
   Properties: Record<string, unknown>;
-}
-
-/** Resolves the Fn::Join and Ref forms a template uses for string values. */
-function evaluate(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, unknown>;
-  if (v.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
-  if (typeof v.Ref === 'string') return `<${v.Ref}>`;
-  const join = v['Fn::Join'] as [string, unknown[]] | undefined;
-  if (join) return join[1].map(evaluate).join(join[0]);
-  throw new TypeError(`cannot evaluate ${JSON.stringify(value)}`);
 }
 
 /** Every API Gateway method, keyed `METHOD /path`. */
@@ -219,9 +209,10 @@ describe('WebhookIntake', () => {
         '*.example.com',
         ECR_HOST,
       ]);
-      expect(variables(plain, 'scan-worker').ALLOWED_REGISTRIES).toBe(
-        undefined
-      );
+      // Without webhooks: this account's ECR only (test/infra/functions.test.ts).
+      expect(
+        JSON.parse(evaluate(variables(plain, 'scan-worker').ALLOWED_REGISTRIES))
+      ).toEqual([ECR_HOST]);
     });
 
     it('adds nothing without the webhooks setting', () => {

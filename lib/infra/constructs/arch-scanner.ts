@@ -154,16 +154,13 @@ export class ArchScanner extends Construct {
         [E.notifySeverity]: s.notifySeverity,
         [E.scanTtlDays]: String(s.scanTtlDays),
         [E.historyApiUrl]: historyUrl,
-        // With webhooks, requests may name any registry: the worker
-        // contacts only the allowed ones and this account's ECR.
-        ...(s.webhooks
-          ? {
-              [E.allowedRegistries]: Stack.of(this).toJsonString([
-                ...s.webhooks.allowedRegistries,
-                ecrRegistryHost(this),
-              ]),
-            }
-          : {}),
+        // A queue message may name any registry (a webhook's payload, a
+        // message sent by hand): the worker contacts only this account's
+        // ECR and, with webhooks, the allowed registries.
+        [E.allowedRegistries]: Stack.of(this).toJsonString([
+          ...(s.webhooks?.allowedRegistries ?? []),
+          ecrRegistryHost(this),
+        ]),
       },
     });
     this.worker.function.addEventSource(
