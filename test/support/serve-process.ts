@@ -1,7 +1,8 @@
 /**
- * Runs `archscan serve` as a child process (through tsx, from the sources)
- * for end-to-end tests: written config, readiness by `GET /healthz`, the
- * log kept line by line, and stop by signal (SIGTERM) or by SIGKILL.
+ * Runs `archscan serve` as a child process (through tsx, from the sources,
+ * or from a built bundle) for end-to-end tests and benchmarks: written
+ * config, readiness by `GET /healthz`, the log kept line by line, and stop
+ * by signal (SIGTERM) or by SIGKILL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -10,6 +11,8 @@ import { request } from 'undici';
 
 export interface ServeProcess {
   readonly url: string;
+  /** The serve process itself (node), e.g. to read `/proc/<pid>/status`. */
+  readonly pid: number;
   /** Every line the process wrote to stdout or stderr so far. */
   readonly lines: string[];
   /** Resolves with the first line (so far or later) that matches. */
@@ -20,6 +23,14 @@ export interface ServeProcess {
   kill(): Promise<void>;
 }
 
+export interface StartServeOptions {
+  /**
+   * A built bundle (e.g. `dist/archscan.mjs`) to run instead of the sources
+   * through tsx, so measurements leave out the transpiler.
+   */
+  readonly bundle?: string;
+}
+
 const ROOT = join(import.meta.dirname, '..', '..');
 
 /** Writes `config` (YAML text) and starts serve on `port`. */
@@ -27,27 +38,20 @@ export async function startServe(
   dir: string,
   config: string,
   port: number,
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  options: StartServeOptions = {}
 ): Promise<ServeProcess> {
   const file = join(dir, 'archscan.yaml');
   await writeFile(file, config);
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(ROOT, 'bin', 'scan.ts'),
-      'serve',
-      '--config',
-      file,
-    ],
-    {
-      // The repository root, where `tsx` resolves; paths in the config are absolute.
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }
-  );
+  const entry = options.bundle
+    ? [options.bundle]
+    : ['--import', 'tsx', join(ROOT, 'bin', 'scan.ts')];
+  const child = spawn(process.execPath, [...entry, 'serve', '--config', file], {
+    // The repository root, where `tsx` resolves; paths in the config are absolute.
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   const onData = (buffer: { partial: string }) => (chunk: Buffer) => {
@@ -73,6 +77,7 @@ export async function startServe(
   await waitReady(url, child, lines);
   return {
     url,
+    pid: child.pid as number,
     lines,
     waitForLine(pattern, timeoutMs = 60_000) {
       const seen = lines.find((line) => pattern.test(line));
