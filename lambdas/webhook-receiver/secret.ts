@@ -73,6 +73,12 @@ function settingsOf(
 ): ProviderSettings {
   const own = typeof value === 'string' ? { secret: value } : (value ?? {});
   const secret = own.secret ?? token;
+  if (own.audience !== undefined && own.email === undefined) {
+    // Any Google account can mint a token for our audience from its own project.
+    throw invalid(
+      `key ${name} sets an audience without the email of the push subscription's service account`
+    );
+  }
   if (own.audience !== undefined && keys === undefined) {
     throw invalid(`key ${name} sets an audience, but ${name} has no OIDC keys`);
   }

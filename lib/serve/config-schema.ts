@@ -60,7 +60,8 @@ const providerSchema = z.strictObject({
       audience: z
         .string({ error: mustBe('a string') })
         .min(1, 'must not be empty'),
-      email: mailbox.optional(),
+      // Required: any Google account can mint a token for our audience.
+      email: mailbox,
       jwksUrl: httpsUrl(GOOGLE_JWKS_URL).default(GOOGLE_JWKS_URL),
     })
     .optional(),

@@ -115,7 +115,9 @@ export async function startServe(
     const store = new DynamoScanStore({ client, tableName, clock });
     const claims = new DynamoClaimStore({ client, tableName });
     const queue = new DynamoJobQueue({ client, tableName, clock });
-    const resumed = await queue.releaseLeases();
+    // Leases left by a previous run of this process are freed at once; a
+    // shared table may hold live leases of other servers, which expire.
+    const resumed = embedded ? await queue.releaseLeases() : 0;
     const { notifier, close: closeNotifier } = buildNotifier(config, io);
     closers.push(closeNotifier);
     const settings = providerSettings(config, token);
@@ -173,6 +175,7 @@ export async function startServe(
             ...expectedFor(config, request),
             historyUrl: historyLink(config.publicUrl),
             scan: { signal },
+            stopping: signal,
           });
           log.info('scan request processed', {
             ...describe(request),

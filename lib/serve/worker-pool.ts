@@ -119,6 +119,9 @@ export function backoffSeconds(
   return ceiling / 2 + (random() * ceiling) / 2;
 }
 
+/** Receives allowed per attempt before a job is taken for a crash loop. */
+export const MAX_RECEIVES_PER_ATTEMPT = 2;
+
 /**
  * Starts the workers; they run until {@link WorkerPool.stop}. Call the
  * queue's `releaseLeases` before, once, at start-up.
@@ -309,6 +312,17 @@ class Pool implements WorkerPool {
       return;
     }
     const image = requestReference(request);
+    // Receives that were never counted as attempts are runs the process did
+    // not survive (a crash, SIGKILL, out of memory): past this, the job is
+    // taken for what kills the process, not retried for ever.
+    if (job.receives > MAX_RECEIVES_PER_ATTEMPT * this.options.maxAttempts) {
+      await this.poison(
+        job,
+        job.attempts,
+        `${job.receives} runs of this request ended without an outcome (the process stopped during each)`
+      );
+      return;
+    }
     const result = await this.withLease(job, () =>
       this.options.process(request, this.abort.signal)
     );

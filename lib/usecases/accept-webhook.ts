@@ -116,10 +116,13 @@ export async function acceptWebhook(
   if (parsed.kind === 'ping') return answer(200, 'pong', 0, 0, 0);
   if (parsed.kind === 'ignored') return answer(202, parsed.reason, 0, 0, 1);
   requireFresh(parsed.sentAt, deps);
-  const deliveryKey = await claimDelivery(name, parsed.deliveryId, deps);
   const wanted = parsed.images.filter((image) => !isPlatformChild(image));
   const ignored = parsed.ignored + parsed.images.length - wanted.length;
+  // Registries are checked before the delivery is claimed: a refused
+  // delivery (400, 403) leaves no claim that would turn a corrected
+  // retry into a "replay".
   const requests = toRequests(wanted, name, settings, deps);
+  const deliveryKey = await claimDelivery(name, parsed.deliveryId, deps);
   let queued = 0;
   for (const [key, request] of requests) {
     if (await enqueue(key, request, deliveryKey, deps)) queued += 1;
@@ -166,9 +169,19 @@ async function enqueue(
     if (claimed) await deps.queue.send(request, deps.coalesceSeconds);
     return claimed;
   } catch (error) {
-    if (claimed) await deps.claims.release(key);
-    if (deliveryKey) await deps.claims.release(deliveryKey);
+    // Each claim is given back on its own; the queue's error is the one reported.
+    if (claimed) await releaseQuietly(key, deps);
+    if (deliveryKey) await releaseQuietly(deliveryKey, deps);
     throw error;
+  }
+}
+
+/** Gives a claim back; a failure here must not hide the error being reported. */
+async function releaseQuietly(key: string, deps: IntakeDeps): Promise<void> {
+  try {
+    await deps.claims.release(key);
+  } catch {
+    // The claim expires with its window.
   }
 }
 

@@ -13,6 +13,7 @@
  *    after the grace window before anyone is told; anything else that
  *    fails, errs or regresses is notified now.
  */
+import { ScannerError } from '../engine/errors.js';
 import type { ScanRecord } from '../engine/history/scan-record.js';
 import {
   requestReference,
@@ -54,6 +55,13 @@ export interface ProcessOptions {
   /** Builds the link to a scan in the history API, when there is one. */
   readonly historyUrl?: (record: ScanRecord) => string;
   readonly scan?: Pick<ScanImageOptions, 'concurrency' | 'signal' | 'limits'>;
+  /**
+   * Aborted when the process is stopping (`archscan serve` shutting down):
+   * a scan it cut short is neither recorded nor notified, and the request
+   * fails so it stays queued. A `scan.signal` that fires on its own (the
+   * Lambda's time running out) still records an `error` scan.
+   */
+  readonly stopping?: AbortSignal;
 }
 
 export type Outcome =
@@ -134,6 +142,12 @@ export async function processScanRequest(
         : {}),
     }
   );
+  if (options.stopping?.aborted) {
+    throw new ScannerError(
+      'aborted',
+      `stopped before the scan of ${requestReference(request)} finished; it stays queued`
+    );
+  }
   // A re-check compares with what came before the push, not with the first
   // scan of the same push, or a lost platform would stop looking lost.
   const before = request.previousScanId?.split('#')[0] ?? report.scannedAt;

@@ -73,8 +73,13 @@ describe('providerSettings', () => {
     ],
     [
       'an audience without keys',
-      '{"ghcr": {"audience": "https://a.example"}}',
+      '{"ghcr": {"audience": "https://a.example", "email": "p@example.com"}}',
       /ghcr has no OIDC keys/,
+    ],
+    [
+      'an audience without the service account e-mail',
+      '{"ghcr": {"audience": "https://a.example"}}',
+      /sets an audience without the email/,
     ],
   ])('refuses %s without echoing the value', (_, text, message) => {
     // Act

@@ -566,8 +566,19 @@ describe('errors name the file and the key', () => {
     ],
     [
       'oidc outside gar',
-      { webhooks: { providers: { quay: { oidc: { audience: 'x' } } } } },
+      {
+        webhooks: {
+          providers: {
+            quay: { oidc: { audience: 'x', email: 'push@example.com' } },
+          },
+        },
+      },
       'archscan.yaml: webhooks.providers.quay.oidc: only gar deliveries carry OIDC tokens; quay uses secret',
+    ],
+    [
+      'gar oidc without the service account e-mail',
+      { webhooks: { providers: { gar: { oidc: { audience: 'x' } } } } },
+      'archscan.yaml: webhooks.providers.gar.oidc.email: is required',
     ],
     [
       'gar oidc without audience',

@@ -214,6 +214,36 @@ describe('startWorkerPool', () => {
     expect(await queue.depth()).toEqual({ ready: 0, delayed: 0, leased: 0 });
   });
 
+  it('takes a job whose runs keep ending with the process for poison, without running it again', async () => {
+    // Prepare: four runs each ended by a crash (leased, then released at start-up)
+    const queue = await freshQueue();
+    await queue.send(request('team/crasher'));
+    for (let i = 0; i < 5; i++) {
+      await queue.receive(1, 60);
+      await queue.releaseLeases();
+    }
+    let runs = 0;
+    const poisoned: string[] = [];
+    // Act
+    const pool = start({
+      queue,
+      maxAttempts: 2,
+      process: async () => {
+        runs++;
+      },
+      onPoison: async (_body, _attempts, error) => {
+        poisoned.push(error);
+      },
+    });
+    await pool.idle();
+    // Assess
+    expect(runs).toBe(0);
+    expect(poisoned).toEqual([
+      expect.stringMatching(/6 runs of this request ended without an outcome/),
+    ]);
+    expect(await queue.depth()).toEqual({ ready: 0, delayed: 0, leased: 0 });
+  });
+
   it('keeps a job whose failure could not be recorded', async () => {
     // Prepare
     const queue = await freshQueue();

@@ -347,10 +347,10 @@ describe('acceptWebhook', () => {
         /169\.254\.169\.254 is not on the allowlist/
       );
       expect(queue.messages).toEqual([]);
-      expect(claims.active()).toEqual(['delivery:distribution:d-forbidden']);
+      expect(claims.active()).toEqual([]);
     });
 
-    it('keeps refusing the same delivery when it is sent again', async () => {
+    it('keeps refusing the same delivery for its registry when it is sent again', async () => {
       // Prepare
       const body = fakePush([image({ registry: 'evil.example.net' })], {
         deliveryId: 'd-evil',
@@ -358,8 +358,8 @@ describe('acceptWebhook', () => {
       await refusal(accept(body));
       // Act
       const again = await refusal(accept(body));
-      // Assess
-      expect(again.status).toBe(401);
+      // Assess: refused for the registry again, not taken for a replay
+      expect(again.status).toBe(403);
       expect(queue.messages).toEqual([]);
     });
   });
@@ -525,6 +525,26 @@ describe('acceptWebhook', () => {
       expect(claimedAfterFailure).toEqual([]);
       expect(retry.body.queued).toBe(1);
       expect(failing.sent).toHaveLength(1);
+    });
+
+    it('reports the queue error even when giving a claim back fails too', async () => {
+      // Prepare: the store behind queue and claims is down
+      const failing = new FailingQueue();
+      const release = claims.release.bind(claims);
+      claims.release = async () => {
+        throw new Error('store down');
+      };
+      // Act
+      const error = await accept(
+        fakePush([image()], { deliveryId: 'store-down' }),
+        { queue: failing }
+      ).then(
+        () => undefined,
+        (e: unknown) => e
+      );
+      claims.release = release;
+      // Assess
+      expect(error).toBeInstanceOf(RegistryError);
     });
 
     it('keeps the claims of images queued before the failure', async () => {

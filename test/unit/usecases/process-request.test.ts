@@ -197,6 +197,42 @@ describe('processScanRequest', () => {
   });
 });
 
+describe('processScanRequest while the process stops', () => {
+  it('neither records nor notifies a scan cut short by the stop, and fails so the request stays queued', async () => {
+    // Prepare
+    const { index } = await publish(
+      [image(amd64, 'hello-amd64'), image(arm64, 'hello-arm64')],
+      'v1'
+    );
+    const stop = new AbortController();
+    stop.abort();
+    // Act
+    const error = await processScanRequest(push(index, 'v1'), deps(), {
+      ...options,
+      scan: { signal: stop.signal },
+      stopping: stop.signal,
+    }).catch((e: unknown) => e);
+    // Assess
+    expect(error).toMatchObject({ code: 'aborted' });
+    expect(await store.latestByDigest(index)).toBeUndefined();
+    expect(notifier.sent).toEqual([]);
+  });
+
+  it('records an error scan when only the scan deadline fires', async () => {
+    // Prepare
+    const { index } = await publish([image(amd64, 'hello-amd64')], 'v2');
+    const deadline = new AbortController();
+    deadline.abort();
+    // Act
+    const outcome = await processScanRequest(push(index, 'v2'), deps(), {
+      ...options,
+      scan: { signal: deadline.signal },
+    });
+    // Assess
+    expect(outcome.kind === 'scanned' && outcome.record.status).toBe('error');
+  });
+});
+
 describe('processScanRequest after failures', () => {
   it('does not lose a notification when the first publish fails and the request is retried', async () => {
     // Prepare: a publish that fails once

@@ -151,7 +151,14 @@ async function verifyToken(
       `${NAME} delivery with a token that does not verify: ${whyRefused(error)}`
     );
   }
-  if (oidc.email === undefined) return;
+  // Any Google account can mint a token for our audience from its own
+  // project; only the configured service account identifies our topic.
+  if (oidc.email === undefined) {
+    throw new WebhookError(
+      401,
+      `${NAME} OIDC settings name no service account e-mail: every delivery is refused until one is configured`
+    );
+  }
   if (claims.email !== oidc.email) {
     throw new WebhookError(
       401,

@@ -137,17 +137,28 @@ describe('gar.authenticate with OIDC', () => {
     ).resolves.toBeUndefined();
   });
 
-  it('accepts the bare issuer name and skips the e-mail check when none is set', async () => {
+  it('accepts the bare issuer name', async () => {
     // Prepare
-    const jwt = await token({
-      issuer: 'accounts.google.com',
-      claims: { email: 'someone-else@example.com', email_verified: false },
-    });
-    const { email: _, ...anyAccount } = oidc;
+    const jwt = await token({ issuer: 'accounts.google.com' });
     // Act / Assess
     await expect(
-      gar.authenticate(bearer(jwt), { oidc: anyAccount })
+      gar.authenticate(bearer(jwt), { oidc })
     ).resolves.toBeUndefined();
+  });
+
+  it('refuses every token when no service account e-mail is configured', async () => {
+    // Prepare: any Google account can mint a token for our audience
+    const jwt = await token({
+      claims: { email: 'someone-else@example.com', email_verified: true },
+    });
+    const { email: _, ...anyAccount } = oidc;
+    // Act
+    const error = await gar
+      .authenticate(bearer(jwt), { oidc: anyAccount })
+      .catch((e: unknown) => e);
+    // Assess
+    expect(error).toMatchObject({ status: 401 });
+    expect((error as Error).message).toMatch(/no service account e-mail/);
   });
 
   it('accepts a configured issuer instead of Google', async () => {
