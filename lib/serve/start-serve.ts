@@ -31,7 +31,7 @@ import { SmtpNotifier } from '../adapters/notify/smtp-notifier.js';
 import { DockerConfigAuth } from '../adapters/registry/docker-config-auth.js';
 import { guardedRegistryFor } from '../adapters/registry/egress-dispatcher.js';
 import { RegistryAllowlist } from '../engine/egress/allowlist.js';
-import { EgressRefusedError } from '../engine/errors.js';
+import { EgressRefusedError, type ScannerError } from '../engine/errors.js';
 import { expectedPlatformsFor } from '../engine/history/policy.js';
 import type { ScanRecord } from '../engine/history/scan-record.js';
 import type { ScanRequest } from '../engine/history/scan-request.js';
@@ -147,12 +147,13 @@ export async function startServe(
       cache: new FileLayerCache(join(config.stateDir, 'layers')),
       ...(notifier ? { notifier } : {}),
     };
-    const poison = (body: string, attempts: number) =>
-      recordPoisonMessage(body, attempts, {
-        store,
-        clock,
-        ...(notifier ? { notifier } : {}),
-      });
+    const poison = (body: string, attempts: number, failure?: ScannerError) =>
+      recordPoisonMessage(
+        body,
+        attempts,
+        { store, clock, ...(notifier ? { notifier } : {}) },
+        failure
+      );
     const pool = startWorkerPool({
       queue,
       concurrency: config.queue.concurrency,
@@ -184,7 +185,7 @@ export async function startServe(
         } catch (error) {
           // A registry off the allowlist stays off it: record, do not retry.
           if (!(error instanceof EgressRefusedError)) throw error;
-          const record = await poison(JSON.stringify(request), 1);
+          const record = await poison(JSON.stringify(request), 1, error);
           log.warn('registry refused', {
             ...describe(request),
             reason: error.message,

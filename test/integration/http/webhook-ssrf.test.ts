@@ -243,6 +243,8 @@ describe('webhook intake refuses hosts off the allowlist', () => {
         );
       }
       expect(target.queue.messages).toEqual([]);
+      // Credentials in a refused payload are never echoed back.
+      expect(answer.message).not.toContain('pass@');
     }
   );
 

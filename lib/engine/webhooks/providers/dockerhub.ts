@@ -19,6 +19,7 @@ import type {
   WebhookProvider,
 } from '../types.js';
 import { bodyDigest, readJson, requireUrlToken } from '../verify.js';
+import { withoutCredentials } from './payload-checks.js';
 
 const NAME = 'dockerhub';
 
@@ -85,7 +86,7 @@ function pushedImage(repoName: string, tag: string): PushedImage {
     if (!(error instanceof ConfigError)) throw error;
     throw new WebhookError(
       400,
-      `${NAME} delivery names no valid image: ${error.message}`
+      `${NAME} delivery names no valid image: ${withoutCredentials(error.message)}`
     );
   }
 }

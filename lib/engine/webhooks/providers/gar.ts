@@ -28,6 +28,7 @@ import type {
   WebhookProvider,
 } from '../types.js';
 import { readJson, requireUrlToken } from '../verify.js';
+import { clip, label, withoutCredentials } from './payload-checks.js';
 
 const NAME = 'gar';
 
@@ -257,7 +258,7 @@ function reference(text: string, field: string): RegistryReference {
     if (!(error instanceof ConfigError)) throw error;
     throw new WebhookError(
       400,
-      `${NAME} notification ${field} names no valid image: ${error.message}`
+      `${NAME} notification ${field} names no valid image: ${withoutCredentials(error.message)}`
     );
   }
   // parseRegistryReference reads `repo/img` as Docker Hub and adds
@@ -299,15 +300,7 @@ function invalidPayload(error: z.ZodError, what: string): WebhookError {
 }
 
 /** An untrusted word for a log line: short, printable. */
-function label(text: string): string {
-  const clean = text.replace(/[^\w.-]/g, '?');
-  return clean.length > 40 ? `${clean.slice(0, 37)}...` : clean;
-}
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
-function clip(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -25,6 +25,7 @@ import {
   requireSecret,
   safeEqual,
 } from '../verify.js';
+import { label, withoutCredentials } from './payload-checks.js';
 
 const NAME = 'ghcr';
 const REGISTRY = 'ghcr.io';
@@ -181,7 +182,7 @@ function pushedImage(pkg: Package): PushedImage {
     if (!(error instanceof ConfigError)) throw error;
     throw new WebhookError(
       400,
-      `${NAME} delivery names no valid image: ${error.message}`
+      `${NAME} delivery names no valid image: ${withoutCredentials(error.message)}`
     );
   }
   const mediaType = metadata?.manifest?.media_type || undefined;
@@ -236,10 +237,6 @@ function versionTime(pkg: Package): Date | undefined {
 }
 
 /** An untrusted word for a log line: short, printable. */
-function label(text: string): string {
-  const clean = text.replace(/[^\w.-]/g, '?');
-  return clean.length > 40 ? `${clean.slice(0, 37)}...` : clean;
-}
 
 function invalidPayload(error: z.ZodError, prefix?: string): WebhookError {
   const issue = error.issues[0];

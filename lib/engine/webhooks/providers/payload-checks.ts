@@ -249,7 +249,24 @@ function parsedName(
  * @example clip('x'.repeat(100)) // 77 × 'x', then '...'
  */
 export function clip(value: string): string {
-  return value.length > 80 ? `${value.slice(0, 77)}...` : value;
+  const shown = withoutCredentials(value);
+  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
+}
+
+/**
+ * `text` with every `user:password@` (or `user@`) before a host replaced
+ * by `…@`: a value echoed in an answer or a log never carries credentials.
+ *
+ * @example withoutCredentials('bad "u:p@ghcr.io/x"') // 'bad "…@ghcr.io/x"'
+ */
+export function withoutCredentials(text: string): string {
+  return text.replace(/(^|[\s"'(/])[^\s"'()/@]+@/g, '$1…@');
+}
+
+/** A short name for a value of unknown shape: word characters only, clipped. */
+export function label(text: string): string {
+  const clean = clip(text).replace(/[^\w.…-]/g, '?');
+  return clean.length > 40 ? `${clean.slice(0, 37)}...` : clean;
 }
 
 function quote(value: string): string {

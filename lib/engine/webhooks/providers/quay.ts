@@ -22,6 +22,7 @@ import type {
   WebhookProvider,
 } from '../types.js';
 import { readJson, requireUrlToken } from '../verify.js';
+import { clip, withoutCredentials } from './payload-checks.js';
 
 const NAME = 'quay';
 
@@ -129,7 +130,7 @@ function pushedImage(
     if (!(error instanceof ConfigError)) throw error;
     throw new WebhookError(
       400,
-      `${NAME} delivery names no valid image: ${error.message}`
+      `${NAME} delivery names no valid image: ${withoutCredentials(error.message)}`
     );
   }
   if (ref.registry !== host) {
@@ -155,8 +156,4 @@ function invalidPayload(error: z.ZodError): WebhookError {
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
-function clip(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

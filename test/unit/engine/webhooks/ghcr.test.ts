@@ -429,7 +429,7 @@ describe('ghcr.parse', () => {
         ),
         updated_at: fc.oneof(
           fc.string(),
-          fc.date().map((d) => d.toISOString())
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString())
         ),
         container_metadata: fc.record(
           {

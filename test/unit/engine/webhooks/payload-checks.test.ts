@@ -6,6 +6,7 @@ import {
   clip,
   eventTime,
   isManifestType,
+  label,
   latest,
   unixTime,
   urlHost,
@@ -153,5 +154,13 @@ describe('urlHost and clip', () => {
   it('cuts long values to 80 characters', () => {
     expect(clip('short')).toBe('short');
     expect(clip('y'.repeat(100))).toBe(`${'y'.repeat(77)}...`);
+  });
+
+  it('never echoes credentials', () => {
+    expect(clip('user:pass@ghcr.io')).toBe('…@ghcr.io');
+    expect(clip('https://user:pass@ghcr.io/v2/x')).toBe(
+      'https://…@ghcr.io/v2/x'
+    );
+    expect(label('user:s3cret@ghcr.io/x')).not.toContain('s3cret');
   });
 });
