@@ -6,9 +6,9 @@
  * `chart_delete`, `quarantine` (Premium), and `ping` from the portal's
  * Ping button or `az acr webhook ping`.
  */
-import { z } from 'zod';
 import type { WebhookProvider } from '../types.js';
 import { requireSharedSecret } from '../verify.js';
+import { eventSchema } from './distribution.js';
 import {
   checkImage,
   clip,
@@ -18,21 +18,6 @@ import {
 } from './payload-checks.js';
 
 const NAME = 'acr';
-
-const eventSchema = z.looseObject({
-  id: z.string().optional(),
-  timestamp: z.string().optional(),
-  action: z.string(),
-  target: z
-    .looseObject({
-      mediaType: z.string().optional(),
-      digest: z.string().optional(),
-      repository: z.string().optional(),
-      tag: z.string().optional(),
-    })
-    .optional(),
-  request: z.looseObject({ host: z.string().optional() }).optional(),
-});
 
 /**
  * The Azure Container Registry provider. Add the custom header

@@ -32,7 +32,8 @@ const NAME = 'distribution';
  */
 const MAX_JOINED_IDS = 512;
 
-const eventSchema = z.looseObject({
+/** One notification event; Azure Container Registry sends the same shape. */
+export const eventSchema = z.looseObject({
   id: z.string().optional(),
   timestamp: z.string().optional(),
   action: z.string(),
