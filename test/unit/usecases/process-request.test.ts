@@ -197,6 +197,29 @@ describe('processScanRequest', () => {
   });
 });
 
+describe('processScanRequest for a webhook that names a tag only', () => {
+  it('resolves the tag at scan time and records the digest it scanned', async () => {
+    // Prepare: Docker Hub and Quay payloads carry no digest
+    const { index } = await publish(
+      [image(amd64, 'hello-amd64'), image(arm64, 'hello-arm64')],
+      'v3'
+    );
+    const { digest: _, ...tagOnly } = push(index, 'v3');
+    // Act
+    const outcome = await processScanRequest(
+      { ...tagOnly, source: 'webhook' },
+      deps(),
+      options
+    );
+    // Assess
+    expect(outcome.kind === 'scanned' && outcome.record).toMatchObject({
+      tag: 'v3',
+      digest: index,
+    });
+    expect((await store.latestByDigest(index))?.tag).toBe('v3');
+  });
+});
+
 describe('processScanRequest while the process stops', () => {
   it('neither records nor notifies a scan cut short by the stop, and fails so the request stays queued', async () => {
     // Prepare
