@@ -52,6 +52,11 @@ export const DEFAULT_REPLAY_WINDOW_SECONDS = 3600;
  * window's memory of its id.
  */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
+/**
+ * How long after its acceptance a delivery sent again is taken for the
+ * sender's retry (acknowledged, nothing queued) rather than a replay (401).
+ */
+export const RESEND_GRACE_SECONDS = 600;
 
 /** One provider's configuration: its credentials, and optionally a pinned registry. */
 export interface ProviderSettings extends ProviderCredentials {
@@ -122,7 +127,17 @@ export async function acceptWebhook(
   // delivery (400, 403) leaves no claim that would turn a corrected
   // retry into a "replay".
   const requests = toRequests(wanted, name, settings, deps);
-  const deliveryKey = await claimDelivery(name, parsed.deliveryId, deps);
+  const claimed = await claimDelivery(name, parsed.deliveryId, deps);
+  if (claimed === 'resent') {
+    return answer(
+      200,
+      `delivery ${shorten(parsed.deliveryId ?? '')} was already accepted; nothing queued again`,
+      0,
+      0,
+      0
+    );
+  }
+  const deliveryKey = claimed;
   let queued = 0;
   for (const [key, request] of requests) {
     if (await enqueue(key, request, deliveryKey, deps)) queued += 1;
@@ -135,20 +150,39 @@ export async function acceptWebhook(
  * key. Deliveries without an id (nothing in them is unique) are only
  * coalesced.
  *
- * @throws WebhookError 401 when the id was claimed within the window.
+ * A delivery seen before is a replay, with one exception: the sender's own
+ * retry within {@link RESEND_GRACE_SECONDS} of the acceptance (its answer
+ * was lost or came after its timeout) is acknowledged as `'resent'`, with
+ * nothing queued again. Refusing it would make senders that retry for ever
+ * (Distribution, Pub/Sub) hold back every later event.
+ *
+ * @throws WebhookError 401 when the id was claimed within the window and
+ *   the grace has passed.
  */
 async function claimDelivery(
   provider: ProviderName,
   deliveryId: string | undefined,
   deps: IntakeDeps
-): Promise<string | undefined> {
+): Promise<string | 'resent' | undefined> {
   if (deliveryId === undefined) return undefined;
   const key = `delivery:${provider}:${deliveryId}`;
-  if (await deps.claims.claim(key, deps.replayWindowSeconds)) return key;
+  const grace = resendKey(key);
+  if (await deps.claims.claim(key, deps.replayWindowSeconds)) {
+    await deps.claims.claim(grace, RESEND_GRACE_SECONDS);
+    return key;
+  }
+  if (!(await deps.claims.claim(grace, RESEND_GRACE_SECONDS))) return 'resent';
+  // Past the grace: the claim just taken must not open a new one.
+  await releaseQuietly(grace, deps);
   throw new WebhookError(
     401,
     `replayed delivery ${shorten(deliveryId)}: it was accepted within the last ${deps.replayWindowSeconds}s`
   );
+}
+
+/** The claim that marks the first minutes after a delivery's acceptance. */
+function resendKey(deliveryKey: string): string {
+  return `${deliveryKey}#resend`;
 }
 
 /**
@@ -171,7 +205,10 @@ async function enqueue(
   } catch (error) {
     // Each claim is given back on its own; the queue's error is the one reported.
     if (claimed) await releaseQuietly(key, deps);
-    if (deliveryKey) await releaseQuietly(deliveryKey, deps);
+    if (deliveryKey) {
+      await releaseQuietly(deliveryKey, deps);
+      await releaseQuietly(resendKey(deliveryKey), deps);
+    }
     throw error;
   }
 }

@@ -32,6 +32,7 @@ import { DynamoClaimStore } from '../../../lib/adapters/aws/dynamo-claim-store.j
 import { SqsScanQueue } from '../../../lib/adapters/aws/sqs-scan-queue.js';
 import { EgressRefusedError } from '../../../lib/engine/errors.js';
 import { scanRequestSchema } from '../../../lib/engine/history/scan-request.js';
+import { RESEND_GRACE_SECONDS } from '../../../lib/usecases/accept-webhook.js';
 import { lambdaContext, restEvent } from '../../support/api-gateway.js';
 import {
   createArchscanTable,
@@ -230,7 +231,7 @@ describe('webhook receiver', () => {
     // Prepare
     const body = pushBody('delivery-replayed');
     await invoke({ body });
-    clock.advance(30);
+    clock.advance(RESEND_GRACE_SECONDS + 30);
     // Act
     const replay = await invoke({ body });
     // Assess

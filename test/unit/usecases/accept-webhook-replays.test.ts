@@ -1,7 +1,8 @@
 /**
  * Every provider's documented push payload through the real intake: the
- * first delivery is queued, the same delivery sent again is a replay
- * (401, nothing more queued). Quay's payload carries nothing unique, so a
+ * first delivery is queued; the same delivery sent again at once is the
+ * sender's retry (200, nothing queued again); sent again later, it is a
+ * replay (401, nothing queued). Quay's payload carries nothing unique, so a
  * resend is only coalesced into the scan already queued.
  */
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,10 @@ import type {
   WebhookDelivery,
 } from '../../../lib/engine/webhooks/types.js';
 import { hmacSha256Hex } from '../../../lib/engine/webhooks/verify.js';
-import { acceptWebhook } from '../../../lib/usecases/accept-webhook.js';
+import {
+  acceptWebhook,
+  RESEND_GRACE_SECONDS,
+} from '../../../lib/usecases/accept-webhook.js';
 import { MemoryScanQueue } from '../../support/fakes/memory-scan-queue.js';
 import { TestClock } from '../../support/fakes/test-clock.js';
 import { fixtureBytes } from '../../support/provider-deliveries.js';
@@ -56,6 +60,7 @@ function intake(provider: ProviderName, delivery: WebhookDelivery) {
   const queue = new MemoryScanQueue(clock);
   return {
     queue,
+    clock,
     deps: {
       providers: PROVIDERS,
       settings: {
@@ -76,19 +81,22 @@ function intake(provider: ProviderName, delivery: WebhookDelivery) {
 
 describe('replayed deliveries, provider by provider', () => {
   it.each(CASES)(
-    '%s: the first delivery is queued, the same one again gets 401',
+    '%s: queued once; resent at once, acknowledged; replayed later, 401',
     async (provider, fixture) => {
       // Prepare
       const delivery = deliveryOf(provider, fixtureBytes(provider, fixture));
-      const { queue, deps } = intake(provider, delivery);
+      const { queue, deps, clock } = intake(provider, delivery);
       // Act
       const first = await acceptWebhook(provider, delivery, deps);
+      const resent = await acceptWebhook(provider, delivery, deps);
+      clock.advance(RESEND_GRACE_SECONDS + 1);
       const replay = await acceptWebhook(provider, delivery, deps).catch(
         (e: unknown) => e
       );
       // Assess
       expect(first.status).toBe(202);
       expect(first.body.queued).toBeGreaterThanOrEqual(1);
+      expect(resent).toMatchObject({ status: 200, body: { queued: 0 } });
       expect(replay).toBeInstanceOf(WebhookError);
       expect(replay).toMatchObject({ status: 401 });
       expect((replay as Error).message).toMatch(/replayed delivery/);

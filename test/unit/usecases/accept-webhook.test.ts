@@ -17,6 +17,7 @@ import {
   acceptWebhook,
   type IntakeAnswer,
   type IntakeDeps,
+  RESEND_GRACE_SECONDS,
 } from '../../../lib/usecases/accept-webhook.js';
 import {
   FakeWebhookProvider,
@@ -409,12 +410,28 @@ describe('acceptWebhook', () => {
       // Prepare
       const body = fakePush([image()], { deliveryId: 'guid-1' });
       await accept(body);
-      clock.advance(60);
+      clock.advance(RESEND_GRACE_SECONDS + 1);
       // Act
       const error = await refusal(accept(body));
-      // Assess
+      const again = await refusal(accept(body));
+      // Assess: and the refusal does not open a new grace
       expect(error.status).toBe(401);
       expect(error.message).toMatch(/^replayed delivery guid-1/);
+      expect(again.status).toBe(401);
+      expect(queue.messages).toHaveLength(1);
+    });
+
+    it('acknowledges the sender resending soon after acceptance, queueing nothing again', async () => {
+      // Prepare: the sender timed out before our answer and sends again
+      const body = fakePush([image()], { deliveryId: 'guid-2' });
+      await accept(body);
+      clock.advance(RESEND_GRACE_SECONDS - 1);
+      // Act
+      const resent = await accept(body);
+      // Assess
+      expect(resent.status).toBe(200);
+      expect(resent.body).toMatchObject({ queued: 0, coalesced: 0 });
+      expect(resent.body.message).toMatch(/already accepted/);
       expect(queue.messages).toHaveLength(1);
     });
 
