@@ -16,7 +16,7 @@ import type { HttpHandler, HttpRequest, HttpResponse } from './types.js';
 export function fromApiGateway(event: APIGatewayProxyEvent): HttpRequest {
   return {
     method: event.httpMethod.toUpperCase(),
-    path: decodePath(event.path),
+    path: routePath(event),
     query: merge(
       event.queryStringParameters,
       event.multiValueQueryStringParameters,
@@ -28,6 +28,27 @@ export function fromApiGateway(event: APIGatewayProxyEvent): HttpRequest {
     ),
     body: bodyBytes(event),
   };
+}
+
+/**
+ * The path as the API's resources see it. `event.path` carries a custom
+ * domain's base path (and sometimes the stage) in front; the resource
+ * template with its parameters filled in does not.
+ *
+ * @example routePath({ resource: '/webhooks/{provider}', pathParameters: { provider: 'ghcr' }, path: '/v1/webhooks/ghcr' }) // '/webhooks/ghcr'
+ */
+function routePath(
+  event: Pick<APIGatewayProxyEvent, 'resource' | 'pathParameters' | 'path'>
+): string {
+  const { resource, pathParameters } = event;
+  if (!resource || resource === '/{proxy+}') return decodePath(event.path);
+  let missing = false;
+  const filled = resource.replace(/\{([^}+]+)\+?\}/g, (_, name: string) => {
+    const value = pathParameters?.[name];
+    if (value === undefined) missing = true;
+    return value ?? '';
+  });
+  return missing ? decodePath(event.path) : filled;
 }
 
 /**

@@ -186,10 +186,21 @@ function registryProblem(entry: string): string | undefined {
   return undefined;
 }
 
-// 0.0.0.0/8, 169.254.0.0/16 (instance metadata), 224.0.0.0/4 and up.
+// 0.0.0.0/8, 169.254.0.0/16 (instance metadata), 224.0.0.0/4 and up, and
+// the metadata services of other clouds the engine's allowlist refuses.
+const METADATA_ADDRESSES: ReadonlySet<string> = new Set([
+  '100.100.100.200',
+  '168.63.129.16',
+]);
+
 function neverContacted(ipv4: string): boolean {
   const [a = 0, b = 0] = ipv4.split('.').map(Number);
-  return a === 0 || (a === 169 && b === 254) || a >= 224;
+  return (
+    a === 0 ||
+    (a === 169 && b === 254) ||
+    a >= 224 ||
+    METADATA_ADDRESSES.has(ipv4)
+  );
 }
 
 function checkSeconds(name: string, value: number, min: number, max: number) {

@@ -119,8 +119,12 @@ export function backoffSeconds(
   return ceiling / 2 + (random() * ceiling) / 2;
 }
 
-/** Receives allowed per attempt before a job is taken for a crash loop. */
-export const MAX_RECEIVES_PER_ATTEMPT = 2;
+/**
+ * Runs of one job that may end without an outcome (the process stopped or
+ * died during each) before the job is taken for what kills the process.
+ * Generous: a graceful stop during a long scan counts too.
+ */
+export const MAX_UNFINISHED_RUNS = 10;
 
 /**
  * Starts the workers; they run until {@link WorkerPool.stop}. Call the
@@ -312,14 +316,16 @@ class Pool implements WorkerPool {
       return;
     }
     const image = requestReference(request);
-    // Receives that were never counted as attempts are runs the process did
-    // not survive (a crash, SIGKILL, out of memory): past this, the job is
-    // taken for what kills the process, not retried for ever.
-    if (job.receives > MAX_RECEIVES_PER_ATTEMPT * this.options.maxAttempts) {
+    // Receives never counted as attempts are runs the process did not
+    // survive (a crash, SIGKILL, out of memory, or a stop): past a bound,
+    // the job is taken for what kills the process, not retried for ever.
+    // This run is one of the receives; every attempt that ended is another.
+    const unfinished = job.receives - 1 - job.attempts;
+    if (unfinished >= MAX_UNFINISHED_RUNS) {
       await this.poison(
         job,
         job.attempts,
-        `${job.receives} runs of this request ended without an outcome (the process stopped during each)`
+        `${unfinished} runs of this request ended without an outcome (the process stopped during each)`
       );
       return;
     }

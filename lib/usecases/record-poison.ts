@@ -83,7 +83,9 @@ export async function recordPoisonMessage(
         },
   };
   const record = toScanRecord(report, identity);
-  await deps.store.put(record);
+  // Tell first, record last (as processScanRequest does): a retry after a
+  // failed notification then finds nothing stored twice.
   await deps.notifier?.notify({ record });
+  await deps.store.put(record);
   return record;
 }

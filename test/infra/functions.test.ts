@@ -102,6 +102,25 @@ describe('ScannerFunction defaults', () => {
     ]);
   });
 
+  it('also allows the ECR registries of repositoryArns in other accounts and Regions', () => {
+    // Prepare
+    const scoped = synthTemplate({
+      repositoryArns: [
+        'arn:aws:ecr:eu-west-1:123456789012:repository/team/app',
+        'arn:aws:ecr:us-east-1:111122223333:repository/shared/base',
+      ],
+    });
+    // Act
+    const env = scoped.findResources('AWS::Lambda::Function')[
+      functionId(scoped, 'scan-worker')
+    ]?.Properties.Environment.Variables;
+    // Assess
+    expect(JSON.parse(evaluate(env.ALLOWED_REGISTRIES))).toEqual([
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+      '111122223333.dkr.ecr.us-east-1.amazonaws.com',
+    ]);
+  });
+
   it('names the worker’s ECR host from the deployment’s account, Region and partition', () => {
     // Prepare: an environment-agnostic stack, resolved at deployment
     const app = new App({

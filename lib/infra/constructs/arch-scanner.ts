@@ -158,8 +158,11 @@ export class ArchScanner extends Construct {
         // message sent by hand): the worker contacts only this account's
         // ECR and, with webhooks, the allowed registries.
         [E.allowedRegistries]: Stack.of(this).toJsonString([
-          ...(s.webhooks?.allowedRegistries ?? []),
-          ecrRegistryHost(this),
+          ...new Set([
+            ...(s.webhooks?.allowedRegistries ?? []),
+            ecrRegistryHost(this),
+            ...ecrHostsOf(s.repositoryArns ?? [], Stack.of(this)),
+          ]),
         ]),
       },
     });
@@ -296,4 +299,30 @@ export class ArchScanner extends Construct {
     this.topics.subscribeFunction(fn.function);
     return fn;
   }
+}
+
+/**
+ * The registry hosts of ECR repository ARNs given as plain strings (other
+ * accounts or Regions the worker is allowed to pull from); ARNs that are
+ * tokens are left to the account's own host.
+ *
+ * @example ecrHostsOf(['arn:aws:ecr:eu-west-1:111122223333:repository/app']) // ['111122223333.dkr.ecr.eu-west-1.amazonaws.com']
+ */
+export function ecrHostsOf(
+  arns: readonly string[],
+  own?: { readonly account: string; readonly region: string }
+): string[] {
+  const hosts: string[] = [];
+  for (const arn of arns) {
+    const match =
+      /^arn:(aws[a-z-]*):ecr:([a-z0-9-]+):(\d{12}):repository\//.exec(arn);
+    if (!match) continue;
+    const [, partition, region, account] = match;
+    // The account's own registry is already on the list.
+    if (own && account === own.account && region === own.region) continue;
+    const suffix =
+      partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+    hosts.push(`${account}.dkr.ecr.${region}.${suffix}`);
+  }
+  return hosts;
 }

@@ -369,7 +369,12 @@ describe('webhook receiver', () => {
       lambdaContext()
     );
     const other = await createHandler(deps)(
-      { ...postEvent({ body: pushBody() }), path: '/scans' },
+      {
+        ...postEvent({ body: pushBody() }),
+        resource: '/scans',
+        path: '/scans',
+        pathParameters: null,
+      },
       lambdaContext()
     );
     // Assess

@@ -60,6 +60,25 @@ describe('fromApiGateway', () => {
     expect(request.body).toEqual(new Uint8Array());
   });
 
+  it('routes by the resource, whatever base path a custom domain puts in front', () => {
+    const webhook = fromApiGateway(
+      restEvent({
+        path: '/archscan/webhooks/ghcr',
+        resource: '/webhooks/{provider}',
+        pathParameters: { provider: 'ghcr' },
+      })
+    );
+    const history = fromApiGateway(
+      restEvent({
+        path: '/v1/repositories/team/app/scans',
+        resource: '/repositories/{proxy+}',
+        pathParameters: { proxy: 'team/app/scans' },
+      })
+    );
+    expect(webhook.path).toBe('/webhooks/ghcr');
+    expect(history.path).toBe('/repositories/team/app/scans');
+  });
+
   it('percent-decodes the path, and keeps a malformed one as sent', () => {
     expect(
       fromApiGateway({ ...base(), path: '/scans/sha256%3Aabc' }).path

@@ -6,6 +6,7 @@ import type { ScanRequest } from '../../../lib/engine/history/scan-request.js';
 import type { ServeLog } from '../../../lib/serve/log.js';
 import {
   backoffSeconds,
+  MAX_UNFINISHED_RUNS,
   startWorkerPool,
   type WorkerPool,
   type WorkerPoolOptions,
@@ -214,11 +215,33 @@ describe('startWorkerPool', () => {
     expect(await queue.depth()).toEqual({ ready: 0, delayed: 0, leased: 0 });
   });
 
+  it('runs a job that a few stops interrupted', async () => {
+    // Prepare: nine runs ended without an outcome
+    const queue = await freshQueue();
+    await queue.send(request('team/patient'));
+    for (let i = 0; i < MAX_UNFINISHED_RUNS - 1; i++) {
+      await queue.receive(1, 60);
+      await queue.releaseLeases();
+    }
+    let runs = 0;
+    // Act
+    const pool = start({
+      queue,
+      maxAttempts: 2,
+      process: async () => {
+        runs++;
+      },
+    });
+    await pool.idle();
+    // Assess
+    expect(runs).toBe(1);
+  });
+
   it('takes a job whose runs keep ending with the process for poison, without running it again', async () => {
-    // Prepare: four runs each ended by a crash (leased, then released at start-up)
+    // Prepare: ten runs each ended by a crash (leased, then released at start-up)
     const queue = await freshQueue();
     await queue.send(request('team/crasher'));
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < MAX_UNFINISHED_RUNS; i++) {
       await queue.receive(1, 60);
       await queue.releaseLeases();
     }
@@ -239,7 +262,7 @@ describe('startWorkerPool', () => {
     // Assess
     expect(runs).toBe(0);
     expect(poisoned).toEqual([
-      expect.stringMatching(/6 runs of this request ended without an outcome/),
+      expect.stringMatching(/10 runs of this request ended without an outcome/),
     ]);
     expect(await queue.depth()).toEqual({ ready: 0, delayed: 0, leased: 0 });
   });
