@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../../lib/cli/run.js';
 import { readFixture } from '../../support/binary-fixtures.js';
 import { buildImage, type ImageSpec } from '../../support/oci-image.js';
 import { pushImage } from '../../support/push.js';
@@ -201,6 +202,25 @@ describe('archscan serve with Distribution notifications', () => {
     const items = await scansOf('team/clean');
     expect(items.map((i) => i.status)).toEqual(['pass']);
     expect(slack.requests.length).toBe(before);
+  });
+
+  it('serves its history to archscan history --api', async () => {
+    // Prepare
+    let stdout = '';
+    const io = {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: () => true },
+      env: {},
+    };
+    // Act: the failures the first test left, through the CLI
+    const code = await run(
+      ['history', '--api', serve?.url ?? '', '--status', 'fail'],
+      io
+    );
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toContain('team/wrong');
+    expect(stdout).not.toContain('team/clean');
   });
 
   it('finishes a scan interrupted by SIGKILL after a restart, once', async () => {
