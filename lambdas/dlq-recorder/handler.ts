@@ -7,6 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoScanStore } from '../../lib/adapters/aws/dynamo-scan-store.js';
+import { S3BlobStore } from '../../lib/adapters/aws/s3-blobs.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { systemClock } from '../../lib/ports/clock.js';
 import { loadConfig } from '../shared/config.js';
@@ -28,10 +29,10 @@ export const handler = createDlqHandler({
     ttlDays: config.scanTtlDays,
     ...(config.reportsBucket
       ? {
-          s3: {
+          reports: new S3BlobStore({
             client: tracer.captureAWSv3Client(new S3Client({})),
             bucket: config.reportsBucket,
-          },
+          }),
         }
       : {}),
   }),

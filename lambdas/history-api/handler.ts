@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoScanStore } from '../../lib/adapters/aws/dynamo-scan-store.js';
+import { S3BlobStore } from '../../lib/adapters/aws/s3-blobs.js';
 import { loadConfig } from '../shared/config.js';
 import { createHandler } from './create-handler.js';
 
@@ -22,7 +23,12 @@ export const handler = createHandler({
     tableName: config.tableName,
     ttlDays: config.scanTtlDays,
     ...(config.reportsBucket
-      ? { s3: { client: new S3Client({}), bucket: config.reportsBucket } }
+      ? {
+          reports: new S3BlobStore({
+            client: new S3Client({}),
+            bucket: config.reportsBucket,
+          }),
+        }
       : {}),
   }),
 });

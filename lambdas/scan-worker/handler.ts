@@ -17,6 +17,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoLayerCache } from '../../lib/adapters/aws/dynamo-layer-cache.js';
 import { DynamoScanStore } from '../../lib/adapters/aws/dynamo-scan-store.js';
 import { ecrTokenFetcher } from '../../lib/adapters/aws/ecr-token.js';
+import { S3BlobStore } from '../../lib/adapters/aws/s3-blobs.js';
 import { SnsNotifier } from '../../lib/adapters/aws/sns-notifier.js';
 import { SqsScanQueue } from '../../lib/adapters/aws/sqs-scan-queue.js';
 import { EcrAuth } from '../../lib/adapters/registry/ecr-auth.js';
@@ -58,7 +59,7 @@ export const handler = createWorkerHandler({
     client: documents,
     tableName: config.tableName,
     ttlDays: config.scanTtlDays,
-    ...(s3 ? { s3 } : {}),
+    ...(s3 ? { reports: new S3BlobStore(s3) } : {}),
   }),
   cache: new DynamoLayerCache({
     client: documents,

@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoScanStore } from '../adapters/aws/dynamo-scan-store.js';
+import { S3BlobStore } from '../adapters/aws/s3-blobs.js';
 import type { ScanSummary } from '../engine/history/scan-record.js';
 import type { Page, ScanStore } from '../ports/scan-store.js';
 import { latestScanOfDigest, listScans } from '../usecases/history.js';
@@ -59,10 +60,10 @@ export function openHistoryStore(options: HistoryStoreOptions): ScanStore {
     tableName: options.tableName,
     ...(options.reportsBucket
       ? {
-          s3: {
+          reports: new S3BlobStore({
             client: new S3Client(clientConfig),
             bucket: options.reportsBucket,
-          },
+          }),
         }
       : {}),
   });

@@ -22,6 +22,7 @@ import {
   type EmbeddedDynamo,
   startEmbeddedDynamo,
 } from '../adapters/local/embedded-dynamo.js';
+import { FileBlobStore } from '../adapters/local/file-blob-store.js';
 import { FileLayerCache } from '../adapters/local/file-layer-cache.js';
 import { FanoutNotifier } from '../adapters/notify/fanout-notifier.js';
 import { HttpWebhookNotifier } from '../adapters/notify/http-webhook-notifier.js';
@@ -112,7 +113,13 @@ export async function startServe(
     const { client, tableName, embedded } = await openStore(config);
     if (embedded) closers.push(() => embedded.close());
     const clock = systemClock;
-    const store = new DynamoScanStore({ client, tableName, clock });
+    const store = new DynamoScanStore({
+      client,
+      tableName,
+      clock,
+      // Reports too large for an item (tens of thousands of findings).
+      reports: new FileBlobStore(join(config.stateDir, 'blobs')),
+    });
     const claims = new DynamoClaimStore({ client, tableName });
     const queue = new DynamoJobQueue({ client, tableName, clock });
     // Leases left by a previous run of this process are freed at once; a

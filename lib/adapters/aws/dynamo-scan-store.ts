@@ -48,6 +48,7 @@ import type {
   ScanRecord,
   ScanSummary,
 } from '../../engine/history/scan-record.js';
+import type { BlobStore } from '../../ports/blob-store.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import type { ListOptions, Page, ScanStore } from '../../ports/scan-store.js';
 import { fromGzipJson, toGzipJson } from './gzip-json.js';
@@ -57,7 +58,6 @@ import {
   encodeCursor,
   invalidCursor,
 } from './page-cursor.js';
-import { getObjectBytes, putGzipObject, type S3Location } from './s3-blobs.js';
 import {
   itemBytes,
   KEY,
@@ -96,8 +96,8 @@ export interface DynamoScanStoreOptions {
   /** Built once by the composition root. */
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
-  /** Where reports too large for an item go; without it such a put fails. */
-  readonly s3?: S3Location;
+  /** Where reports too large for an item go (S3, or a directory); without it such a put fails. */
+  readonly reports?: BlobStore;
   /** Days a scan is kept (0 keeps it forever); default {@link DEFAULT_TTL_DAYS}. */
   readonly ttlDays?: number;
   readonly clock?: Clock;
@@ -113,14 +113,14 @@ export interface DynamoScanStoreOptions {
 export class DynamoScanStore implements ScanStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
-  private readonly s3: S3Location | undefined;
+  private readonly reports: BlobStore | undefined;
   private readonly ttlDays: number;
   private readonly clock: Clock;
 
   constructor(options: DynamoScanStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
-    this.s3 = options.s3;
+    this.reports = options.reports;
     this.ttlDays = options.ttlDays ?? DEFAULT_TTL_DAYS;
     this.clock = options.clock ?? systemClock;
   }
@@ -298,14 +298,14 @@ export class DynamoScanStore implements ScanStore {
     ) {
       return { ...item, report };
     }
-    if (!this.s3) {
+    if (!this.reports) {
       throw new LimitExceededError(
         'item-size',
         `the report of ${record.reference} is ${report.length} bytes gzipped, too large for a DynamoDB item; configure a reports bucket (REPORTS_BUCKET)`
       );
     }
     const reportKey = `reports/${record.registry}/${record.repository}/${record.scanId}.json.gz`;
-    await putGzipObject(this.s3, reportKey, report);
+    await this.reports.put(reportKey, report);
     return { ...item, reportKey };
   }
 
@@ -314,11 +314,11 @@ export class DynamoScanStore implements ScanStore {
     const { report, reportKey } = item as ScanItem;
     let bytes: Uint8Array;
     if (report) bytes = report;
-    else if (reportKey && this.s3)
-      bytes = await getObjectBytes(this.s3, reportKey);
+    else if (reportKey && this.reports)
+      bytes = await this.reports.get(reportKey);
     else {
       throw new StoreError(
-        `scan ${summary.scanId} has its report in S3 (${reportKey ?? 'no key'}) but no reports bucket is configured`,
+        `scan ${summary.scanId} has its report stored apart (${reportKey ?? 'no key'}) but no reports store is configured`,
         { code: 'config' }
       );
     }

@@ -7,6 +7,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type { BlobStore } from '../../ports/blob-store.js';
 import { StoreError, storeError } from './store-errors.js';
 
 /** Where large values go: an S3 client and a bucket. */
@@ -51,5 +52,26 @@ export async function getObjectBytes(
     return await response.Body.transformToByteArray();
   } catch (error) {
     throw storeError(error, `get object ${key}`, `bucket ${s3.bucket}`);
+  }
+}
+
+/**
+ * Gzipped JSON blobs in an S3 bucket, as a {@link BlobStore}.
+ *
+ * @example new DynamoScanStore({ client, tableName, reports: new S3BlobStore({ client: new S3Client({}), bucket }) })
+ */
+export class S3BlobStore implements BlobStore {
+  constructor(private readonly location: S3Location) {}
+
+  get where(): string {
+    return `bucket ${this.location.bucket}`;
+  }
+
+  put(key: string, bytes: Uint8Array): Promise<void> {
+    return putGzipObject(this.location, key, bytes);
+  }
+
+  get(key: string): Promise<Uint8Array> {
+    return getObjectBytes(this.location, key);
   }
 }

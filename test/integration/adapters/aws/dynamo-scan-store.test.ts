@@ -10,6 +10,7 @@ import {
   DynamoScanStore,
   type DynamoScanStoreOptions,
 } from '../../../../lib/adapters/aws/dynamo-scan-store.js';
+import { S3BlobStore } from '../../../../lib/adapters/aws/s3-blobs.js';
 import { MAX_STORED_NEW_FINDINGS } from '../../../../lib/adapters/aws/scan-item.js';
 import { StoreError } from '../../../../lib/adapters/aws/store-errors.js';
 import { LimitExceededError } from '../../../../lib/engine/errors.js';
@@ -236,10 +237,10 @@ describe('DynamoScanStore with a report of 50,000 findings', () => {
   it('moves the report to S3 and keeps the item under 400 KB', async () => {
     // Prepare
     const { store, tableName } = await freshStore({
-      s3: {
+      reports: new S3BlobStore({
         client: new S3Client({ region: 'us-east-1' }),
         bucket: 'reports-bucket',
-      },
+      }),
     });
     const record = huge();
     // Act
@@ -270,10 +271,10 @@ describe('DynamoScanStore with a report of 50,000 findings', () => {
 
   it('keeps a report of 3,000 findings inline, without S3', async () => {
     const { store, tableName } = await freshStore({
-      s3: {
+      reports: new S3BlobStore({
         client: new S3Client({ region: 'us-east-1' }),
         bucket: 'reports-bucket',
-      },
+      }),
     });
     const record = makeRecord({
       scannedAt: '2026-11-25T10:00:00.000Z',
@@ -300,10 +301,10 @@ describe('DynamoScanStore with a report of 50,000 findings', () => {
 
   it('reports an S3 object gone missing as not found', async () => {
     const { store } = await freshStore({
-      s3: {
+      reports: new S3BlobStore({
         client: new S3Client({ region: 'us-east-1' }),
         bucket: 'reports-bucket',
-      },
+      }),
     });
     const record = huge();
     await store.put(record);
