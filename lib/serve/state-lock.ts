@@ -58,8 +58,8 @@ export async function acquireStateLock(
     );
   }
   await makeDir(dir);
-  // Two tries: the second follows the removal of a stale lock.
-  for (let attempt = 0; attempt < 2; attempt++) {
+  // A few tries: each follows the removal of a stale lock or guard.
+  for (let attempt = 0; attempt < 3; attempt++) {
     if (await createExclusive(path, pid)) {
       held.add(path);
       return lockOf(path, pid);
@@ -70,11 +70,48 @@ export async function acquireStateLock(
         `state directory ${dir} is in use by archscan serve with pid ${owner}; stop that process or choose another stateDir (if no such server runs, delete ${path})`
       );
     }
-    await rm(path, { force: true });
+    await clearStale(path, owner, { dir, pid, isAlive });
   }
   throw new ConfigError(
     `cannot take the lock ${path}: another process keeps creating it; check for a second archscan serve on ${dir}`
   );
+}
+
+/**
+ * Removes a stale lock, under a guard file only one process can create:
+ * two servers starting at once on a stale lock must not each remove the
+ * lock the other has just taken. A guard left by a crash is removed too.
+ *
+ * @throws ConfigError when a live process is clearing the lock already.
+ */
+async function clearStale(
+  path: string,
+  staleOwner: number | undefined,
+  context: { dir: string; pid: number; isAlive: (pid: number) => boolean }
+): Promise<void> {
+  const guard = `${path}.takeover`;
+  if (!(await createExclusive(guard, context.pid))) {
+    const guardOwner = await readOwner(guard);
+    if (
+      guardOwner !== undefined &&
+      guardOwner !== context.pid &&
+      context.isAlive(guardOwner)
+    ) {
+      throw new ConfigError(
+        `state directory ${context.dir} is being taken over by archscan serve with pid ${guardOwner}; start again once it runs, or choose another stateDir`
+      );
+    }
+    await rm(guard, { force: true });
+    return;
+  }
+  try {
+    // Still the stale lock? Another server may have replaced it meanwhile.
+    if ((await readOwner(path)) === staleOwner) {
+      await rm(path, { force: true });
+    }
+  } finally {
+    await rm(guard, { force: true });
+  }
 }
 
 function lockOf(path: string, pid: number): StateLock {

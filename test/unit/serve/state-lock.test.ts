@@ -57,6 +57,30 @@ describe('acquireStateLock', () => {
     await lock.release();
   });
 
+  it('leaves a stale lock to the live server already taking it over', async () => {
+    // Prepare: a dead owner, and a live process holding the takeover guard
+    await writeFile(join(dir, LOCK_FILE), `${deadPid()}\n`);
+    await writeFile(join(dir, `${LOCK_FILE}.takeover`), `${process.ppid}\n`);
+    // Act
+    const taken = acquireStateLock(dir);
+    // Assess
+    await expect(taken).rejects.toThrow(
+      `being taken over by archscan serve with pid ${process.ppid}`
+    );
+  });
+
+  it('takes over a stale lock whose takeover guard a crash left behind', async () => {
+    // Prepare
+    await writeFile(join(dir, LOCK_FILE), `${deadPid()}\n`);
+    await writeFile(join(dir, `${LOCK_FILE}.takeover`), `${deadPid()}\n`);
+    // Act
+    const lock = await acquireStateLock(dir);
+    // Assess
+    expect(await readFile(lock.path, 'utf8')).toBe(`${process.pid}\n`);
+    await lock.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('takes over a lock left with its own pid by an earlier process', async () => {
     // Prepare: a container restarts its server as pid 1 every time.
     await writeFile(join(dir, LOCK_FILE), '1\n');
