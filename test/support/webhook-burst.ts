@@ -343,6 +343,7 @@ export interface ListedScan {
   readonly tag?: string;
   readonly digest?: string;
   readonly status: string;
+  readonly error?: { readonly code: string; readonly message: string };
 }
 
 /** The queue depth serve reports. */

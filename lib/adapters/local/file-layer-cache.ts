@@ -5,6 +5,7 @@
  * temporary name and renamed so a crash never leaves half a file. A file
  * that does not read back is treated as a miss, never as facts.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +49,9 @@ export class FileLayerCache implements LayerCache {
   async put(facts: LayerFacts, scannerVersion: string): Promise<void> {
     const path = this.pathFor(facts.digest, scannerVersion);
     await mkdir(join(path, '..'), { recursive: true });
-    const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+    // Unique per write: two scans of one process may store the same layer
+    // in the same millisecond (archscan serve runs scans side by side).
+    const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     await writeFile(temporary, await gzipAsync(JSON.stringify(facts)));
     await rename(temporary, path);
   }

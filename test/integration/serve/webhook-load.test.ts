@@ -149,6 +149,7 @@ describe('a burst of Distribution deliveries against archscan serve', () => {
       (i) => `${i.repository}:${i.tag}@${i.top.digest}`
     );
     expect(scanned.sort()).toEqual(pushed.sort());
-    expect(scans.every((s) => s.status === 'pass')).toBe(true);
+    // Every image is clean: any other status shows with its error.
+    expect(scans.filter((s) => s.status !== 'pass')).toEqual([]);
   });
 });
